@@ -1,0 +1,133 @@
+/** The engine's public types: what the worker API, the CLI and the app exchange. No DOM, no ORT. */
+import type { ResidualKind } from '../../models/gpt2/config.ts';
+
+export type Backend = 'webgpu' | 'wasm' | 'cpu' | 'node-webgpu';
+
+export interface ModelInfo {
+  name: string;
+  modelType: 'gpt2';
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  nPositions: number;
+  vocabSize: number;
+  /** True for generated checkpoints (random weights): the interface only, no meaning. */
+  randomWeights: boolean;
+  parameterCount: number;
+}
+
+export interface Token {
+  id: number;
+  /** As the model sees it: leading spaces visible, byte-level pieces readable. */
+  text: string;
+}
+
+export interface TopEntry {
+  id: number;
+  token: string;
+  prob: number;
+}
+
+export interface TrackedEntry {
+  id: number;
+  token: string;
+  /** Number of strictly larger logits: 0 = top. The paper's reciprocal rank is 1 / (rank + 1). */
+  rank: number;
+  prob: number;
+}
+
+export interface StateResult {
+  /** Which prompt of the batch this belongs to. */
+  prompt: number;
+  index: number;
+  layer: number;
+  kind: ResidualKind;
+  /** Token position decoded (the last real token unless positions = 'all'). */
+  position: number;
+  top: TopEntry[];
+  tracked: TrackedEntry[];
+  entropy: number;
+}
+
+export type InterventionMode = 'replace' | 'add' | 'zero';
+
+export interface Intervention {
+  mode: InterventionMode;
+  /** Length d_model; ignored for 'zero'. */
+  vector?: Float32Array | number[];
+  /** For 'add' (default 1). */
+  scale?: number;
+}
+
+export interface InterventionSpec {
+  /** 'all': every position (the paper's setting); 'last': only the last real token. */
+  positions: 'all' | 'last';
+  ffn?: Record<number, Intervention>;
+  attn?: Record<number, Intervention>;
+}
+
+export interface LensRequest {
+  /** One or more prompts, as token ids. */
+  prompts: number[][];
+  /** Token ids to follow (rank, prob), the same for every prompt, or one list per prompt. */
+  track?: number[] | number[][];
+  topK?: number;
+  positions?: 'last' | 'all';
+  intervention?: InterventionSpec;
+  capture?: boolean;
+  /** States decoded per lens run: smaller streams sooner, larger runs faster. Default: all at once. */
+  statesPerChunk?: number;
+}
+
+export interface Capture {
+  /** [block][d_model]: the FFN output added to the residual stream at the last position. */
+  ffn: Float32Array[];
+  /** [block][d_model]: the attention output added at the last position. */
+  attn: Float32Array[];
+}
+
+export interface PromptResult {
+  tokens: Token[];
+  /** Last position: states[i] is residual state i. */
+  states: StateResult[];
+  /** With positions = 'all': byPosition[p][i]. */
+  byPosition?: StateResult[][];
+  capture?: Capture;
+}
+
+export interface LensResult {
+  model: ModelInfo;
+  backend: Backend;
+  prompts: PromptResult[];
+  timings: { trunkMs: number; lensMs: number; totalMs: number };
+}
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    message: string,
+    readonly code:
+      | 'prompt-too-long'
+      | 'empty-prompt'
+      | 'bad-vector'
+      | 'bad-token'
+      | 'bad-request'
+      | 'cancelled'
+      | 'no-model'
+      | 'device-lost',
+  ) {
+    super(message);
+  }
+}
+
+/** A checkpoint as Hugging Face publishes it, already fetched or read from disk. */
+export interface ModelFiles {
+  /** e.g. "gpt2-medium" or "builtin". */
+  name: string;
+  /** Parsed config.json. */
+  config: unknown;
+  /** model.safetensors bytes. */
+  safetensors: Uint8Array;
+  /** Parsed tokenizer.json. */
+  tokenizer: unknown;
+}
