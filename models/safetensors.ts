@@ -43,11 +43,14 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'model.safetensor
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)),
+    );
   } catch (error) {
     fail(`header is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
   const tensors = new Map<string, TensorInfo>();
@@ -83,7 +86,9 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'model.safetensor
       );
     }
     if (end > dataLength) {
-      fail(`truncated: tensor "${name}" ends at byte ${end} of the data section, which has only ${dataLength}`);
+      fail(
+        `truncated: tensor "${name}" ends at byte ${end} of the data section, which has only ${dataLength}`,
+      );
     }
     ranges.push([begin, end, name]);
     tensors.set(name, {

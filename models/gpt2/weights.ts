@@ -3,7 +3,7 @@
  * Names come with or without the `transformer.` prefix; `attn.bias` and `attn.masked_bias` are
  * buffers (causal mask constants), not weights; `lm_head.weight` is tied to `wte` unless present.
  */
-import { type SafetensorsFile, type TensorInfo } from '../safetensors.ts';
+import type { SafetensorsFile, TensorInfo } from '../safetensors.ts';
 import type { Gpt2Config } from './config.ts';
 
 export class ModelWeightsError extends Error {

@@ -1,0 +1,322 @@
+/**
+ * ONNX graphs for GPT-2, built in memory from a checkpoint:
+ * - trunk: embeddings in; every residual state (at chosen positions) and every block's attention and
+ *   FFN output (at the last position) out; interventions enter as input tensors, so changing one
+ *   never rebuilds a session.
+ * - lens: residual states in; ln_f, the unembedding, top-k, tracked ranks and probabilities and
+ *   entropy out, all on the device, so only kilobytes come back.
+ * - plain: the ordinary language model (logits at every position), the benchmark's baseline.
+ * Token and position embeddings are looked up outside the graphs (a few rows of wte and wpe), so the
+ * 50,257 x d embedding matrix lives in one session only (the lens), not two.
+ */
+import { DataType, GraphBuilder } from '../onnx/graphBuilder.ts';
+import type { SafetensorsFile, TensorInfo } from '../safetensors.ts';
+import type { Gpt2Config } from './config.ts';
+import { type ExternalDataFile, ExternalWeights } from './externalWeights.ts';
+import type { BlockWeights, Gpt2Weights } from './weights.ts';
+
+export interface BuiltGraph {
+  model: Uint8Array;
+  externalData: ExternalDataFile[];
+  nodeCount: number;
+}
+
+/** Names of the graphs' inputs and outputs: the engine and the graphs agree through these. */
+export const TRUNK = {
+  embeddings: 'embeddings', // [B, T, d]
+  attnKeep: 'attn_keep', // [L]: 1 keeps the attention output, 0 drops it
+  attnAdd: 'attn_add', // [L, d]: added to the attention output
+  ffnKeep: 'ffn_keep', // [L]
+  ffnAdd: 'ffn_add', // [L, d]
+  interveneMask: 'intervene_mask', // [B, T]: 1 where interventions apply
+  lastIndex: 'last_index', // [B] int64: each prompt's last real position
+  lensPositions: 'lens_positions', // [B, P] int64: positions whose residual states are returned
+  residual: 'residual', // out [B, S, P, d]
+  ffnOut: 'ffn_out', // out [B, L, d]
+  attnOut: 'attn_out', // out [B, L, d]
+} as const;
+
+export const LENS = {
+  residual: 'residual', // [N, d]
+  trackedIds: 'tracked_ids', // [N, K] int64
+  topK: 'top_k', // [1] int64
+  topIds: 'top_ids', // out [N, k] int64
+  topProb: 'top_prob', // out [N, k]
+  trackedRank: 'tracked_rank', // out [N, K] (float counts, exact below 2^24)
+  trackedProb: 'tracked_prob', // out [N, K]
+  entropy: 'entropy', // out [N, 1] (nats)
+} as const;
+
+export const PLAIN = { embeddings: 'embeddings', logits: 'logits' } as const;
+
+const NEG_LARGE = -1e30;
+
+class Gpt2GraphContext {
+  readonly g: GraphBuilder;
+  readonly placer: ExternalWeights;
+  private readonly names = new Map<TensorInfo, string>();
+
+  constructor(
+    name: string,
+    file: SafetensorsFile,
+    readonly config: Gpt2Config,
+  ) {
+    this.g = new GraphBuilder(name);
+    this.placer = new ExternalWeights(file);
+  }
+
+  weight(info: TensorInfo): string {
+    const known = this.names.get(info);
+    if (known) return known;
+    const name = `w.${info.name}`;
+    this.g.external(name, [...info.shape], this.placer.ref(info));
+    this.names.set(info, name);
+    return name;
+  }
+
+  layerNorm(x: string, weight: TensorInfo, bias: TensorInfo): string {
+    return this.g.op('LayerNormalization', [x, this.weight(weight), this.weight(bias)], {
+      axis: -1,
+      epsilon: { float: this.config.layerNormEpsilon },
+    });
+  }
+
+  linear(x: string, weight: TensorInfo, bias: TensorInfo): string {
+    return this.g.op('Add', [this.g.op('MatMul', [x, this.weight(weight)]), this.weight(bias)]);
+  }
+
+  /** gelu_new: the tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+  geluNew(x: string): string {
+    const g = this.g;
+    const x3 = g.op('Mul', [g.op('Mul', [x, x]), x]);
+    const inner = g.op('Mul', [
+      g.op('Add', [x, g.op('Mul', [x3, g.constFloat([0.044715], [])])]),
+      g.constFloat([Math.sqrt(2 / Math.PI)], []),
+    ]);
+    const half = g.op('Mul', [x, g.constFloat([0.5], [])]);
+    return g.op('Mul', [half, g.op('Add', [g.op('Tanh', [inner]), g.constFloat([1], [])])]);
+  }
+
+  /** Additive causal mask [T, T] (0 on and below the diagonal, a large negative above). */
+  causalMask(x: string): string {
+    const g = this.g;
+    const seq = g.op('Gather', [g.op('Shape', [x]), g.constInt64([1], [])], { axis: 0 });
+    const range = g.op('Range', [g.constInt64([0], []), seq, g.constInt64([1], [])]);
+    const rows = g.op('Unsqueeze', [range, g.constInt64([1])]);
+    const cols = g.op('Unsqueeze', [range, g.constInt64([0])]);
+    const above = g.op('Greater', [cols, rows]);
+    return g.op('Where', [above, g.constFloat([NEG_LARGE], []), g.constFloat([0], [])]);
+  }
+
+  attention(x: string, block: BlockWeights, mask: string): string {
+    const g = this.g;
+    const { nHead, nEmbd } = this.config;
+    const headDim = nEmbd / nHead;
+    const qkv = this.linear(x, block.attnQkvWeight, block.attnQkvBias); // [B, T, 3d]
+    const heads = g.op('Transpose', [g.op('Reshape', [qkv, g.constInt64([0, 0, 3 * nHead, headDim])])], {
+      perm: [0, 2, 1, 3],
+    }); // [B, 3H, T, dh]
+    const [q, k, v] = g.node('Split', [heads], { axis: 1 }, 3) as [string, string, string];
+    const qScaled = g.op('Mul', [q, g.constFloat([1 / Math.sqrt(headDim)], [])]);
+    const scores = g.op('Add', [
+      g.op('MatMul', [qScaled, g.op('Transpose', [k], { perm: [0, 1, 3, 2] })]),
+      mask,
+    ]);
+    const context = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]); // [B, H, T, dh]
+    const merged = g.op('Reshape', [
+      g.op('Transpose', [context], { perm: [0, 2, 1, 3] }),
+      g.constInt64([0, 0, nEmbd]),
+    ]);
+    return this.linear(merged, block.attnProjWeight, block.attnProjBias);
+  }
+
+  mlp(x: string, block: BlockWeights): string {
+    const hidden = this.geluNew(this.linear(x, block.mlpFcWeight, block.mlpFcBias));
+    return this.linear(hidden, block.mlpProjWeight, block.mlpProjBias);
+  }
+
+  finish(): BuiltGraph {
+    return { model: this.g.build(), externalData: this.placer.files(), nodeCount: this.g.nodeCount };
+  }
+}
+
+/** Intervention inputs turned into per-layer factors: out' = out * factor[l] + mask * add[l]. */
+class InterventionInputs {
+  private readonly factors: string;
+  private readonly mask3: string;
+
+  constructor(
+    private readonly g: GraphBuilder,
+    keep: string,
+    private readonly add: string,
+    mask3: string,
+    nLayer: number,
+  ) {
+    this.mask3 = mask3;
+    // factor[l] = 1 + mask * (keep[l] - 1): 1 where the mask is off, keep[l] where on.  [L, B, T, 1]
+    const keepMinusOne = g.op('Reshape', [
+      g.op('Sub', [keep, g.constFloat([1], [])]),
+      g.constInt64([nLayer, 1, 1, 1]),
+    ]);
+    this.factors = g.op('Add', [g.op('Mul', [keepMinusOne, mask3]), g.constFloat([1], [])]);
+  }
+
+  apply(out: string, layer: number): string {
+    const g = this.g;
+    const index = g.constInt64([layer], []);
+    const factor = g.op('Gather', [this.factors, index], { axis: 0 }); // [B, T, 1]
+    const addVector = g.op('Gather', [this.add, index], { axis: 0 }); // [d]
+    return g.op('Add', [g.op('Mul', [out, factor]), g.op('Mul', [this.mask3, addVector])]);
+  }
+}
+
+export function buildTrunkGraph(file: SafetensorsFile, config: Gpt2Config, weights: Gpt2Weights): BuiltGraph {
+  const ctx = new Gpt2GraphContext('lenslab_trunk', file, config);
+  const g = ctx.g;
+  const { nLayer: L, nEmbd: d } = config;
+  const S = 2 * L + 1;
+  const x0 = g.input(TRUNK.embeddings, DataType.FLOAT, ['batch', 'seq', d]);
+  const attnKeep = g.input(TRUNK.attnKeep, DataType.FLOAT, [L]);
+  const attnAdd = g.input(TRUNK.attnAdd, DataType.FLOAT, [L, d]);
+  const ffnKeep = g.input(TRUNK.ffnKeep, DataType.FLOAT, [L]);
+  const ffnAdd = g.input(TRUNK.ffnAdd, DataType.FLOAT, [L, d]);
+  const mask = g.input(TRUNK.interveneMask, DataType.FLOAT, ['batch', 'seq']);
+  const lastIndex = g.input(TRUNK.lastIndex, DataType.INT64, ['batch']);
+  const lensPositions = g.input(TRUNK.lensPositions, DataType.INT64, ['batch', 'positions']);
+
+  const mask3 = g.op('Unsqueeze', [mask, g.constInt64([2])]); // [B, T, 1]
+  const attnIv = new InterventionInputs(g, attnKeep, attnAdd, mask3, L);
+  const ffnIv = new InterventionInputs(g, ffnKeep, ffnAdd, mask3, L);
+  const causal = ctx.causalMask(x0);
+
+  const states: string[] = [x0];
+  const attnOuts: string[] = [];
+  const ffnOuts: string[] = [];
+  let h = x0;
+  weights.blocks.forEach((block, i) => {
+    const attnOut = attnIv.apply(
+      ctx.attention(ctx.layerNorm(h, block.ln1Weight, block.ln1Bias), block, causal),
+      i,
+    );
+    h = g.op('Add', [h, attnOut]);
+    states.push(h);
+    const ffnOut = ffnIv.apply(ctx.mlp(ctx.layerNorm(h, block.ln2Weight, block.ln2Bias), block), i);
+    h = g.op('Add', [h, ffnOut]);
+    states.push(h);
+    attnOuts.push(attnOut);
+    ffnOuts.push(ffnOut);
+  });
+
+  const stack = (tensors: string[]): string =>
+    g.op(
+      'Concat',
+      tensors.map((t) => g.op('Unsqueeze', [t, g.constInt64([1])])),
+      { axis: 1 },
+    ); // [B, n, T, d]
+
+  // residual states at the requested positions: GatherElements along T with an expanded index
+  const positionIndex = g.op('Expand', [
+    g.op('Unsqueeze', [lensPositions, g.constInt64([1, 3])]), // [B, 1, P, 1]
+    g.constInt64([1, S, 1, d]),
+  ]);
+  g.node('GatherElements', [stack(states), positionIndex], { axis: 2 }, 1, [TRUNK.residual]);
+
+  const lastIndexExpanded = g.op('Expand', [
+    g.op('Reshape', [lastIndex, g.constInt64([-1, 1, 1, 1])]),
+    g.constInt64([1, L, 1, d]),
+  ]);
+  const atLast = (tensors: string[], name: string): void => {
+    const gathered = g.op('GatherElements', [stack(tensors), lastIndexExpanded], { axis: 2 });
+    g.node('Squeeze', [gathered, g.constInt64([2])], {}, 1, [name]);
+  };
+  atLast(ffnOuts, TRUNK.ffnOut);
+  atLast(attnOuts, TRUNK.attnOut);
+
+  g.output(TRUNK.residual, DataType.FLOAT, ['batch', S, 'positions', d]);
+  g.output(TRUNK.ffnOut, DataType.FLOAT, ['batch', L, d]);
+  g.output(TRUNK.attnOut, DataType.FLOAT, ['batch', L, d]);
+  return ctx.finish();
+}
+
+export function buildLensGraph(file: SafetensorsFile, config: Gpt2Config, weights: Gpt2Weights): BuiltGraph {
+  const ctx = new Gpt2GraphContext('lenslab_lens', file, config);
+  const g = ctx.g;
+  const d = config.nEmbd;
+  const V = config.vocabSize;
+  const residual = g.input(LENS.residual, DataType.FLOAT, ['rows', d]);
+  const trackedIds = g.input(LENS.trackedIds, DataType.INT64, ['rows', 'tracked']);
+  const topK = g.input(LENS.topK, DataType.INT64, [1]);
+
+  const normed = ctx.layerNorm(residual, weights.lnFWeight, weights.lnFBias);
+  // lm_head is [V, d] (tied to wte): Gemm with transB reads it in place, no transposed copy
+  const logits = g.op('Gemm', [normed, ctx.weight(weights.lmHead)], { transB: 1 });
+
+  g.node('TopK', [logits, topK], { axis: 1, largest: 1, sorted: 1 }, 2, ['top_logits', LENS.topIds]);
+
+  // log-sum-exp and entropy, stable: z = logits - max; H = log(sum e^z) - sum(e^z z) / sum(e^z)
+  const axis1 = g.constInt64([1]);
+  const max = g.op('ReduceMax', [logits], { axes: [1], keepdims: 1 });
+  const z = g.op('Sub', [logits, max]);
+  const expZ = g.op('Exp', [z]);
+  const sumExp = g.op('ReduceSum', [expZ, axis1], { keepdims: 1 });
+  const logSum = g.op('Log', [sumExp]);
+  const logNormaliser = g.op('Add', [max, logSum]); // [N, 1]
+  g.node(
+    'Sub',
+    [logSum, g.op('Div', [g.op('ReduceSum', [g.op('Mul', [expZ, z]), axis1], { keepdims: 1 }), sumExp])],
+    {},
+    1,
+    [LENS.entropy],
+  );
+  g.node('Exp', [g.op('Sub', ['top_logits', logNormaliser])], {}, 1, [LENS.topProb]);
+
+  const trackedLogits = g.op('GatherElements', [logits, trackedIds], { axis: 1 }); // [N, K]
+  g.node('Exp', [g.op('Sub', [trackedLogits, logNormaliser])], {}, 1, [LENS.trackedProb]);
+  // rank = number of strictly larger logits, counted on the device
+  const larger = g.op('Greater', [
+    g.op('Unsqueeze', [logits, axis1]), // [N, 1, V]
+    g.op('Unsqueeze', [trackedLogits, g.constInt64([2])]), // [N, K, 1]
+  ]);
+  g.node(
+    'ReduceSum',
+    [g.op('Cast', [larger], { to: DataType.FLOAT }), g.constInt64([2])],
+    { keepdims: 0 },
+    1,
+    [LENS.trackedRank],
+  );
+
+  g.output(LENS.topIds, DataType.INT64, ['rows', 'k']);
+  g.output(LENS.topProb, DataType.FLOAT, ['rows', 'k']);
+  g.output(LENS.trackedRank, DataType.FLOAT, ['rows', 'tracked']);
+  g.output(LENS.trackedProb, DataType.FLOAT, ['rows', 'tracked']);
+  g.output(LENS.entropy, DataType.FLOAT, ['rows', 1]);
+  void V;
+  return ctx.finish();
+}
+
+/** The ordinary language model: logits at every position; no lens, no interventions. */
+export function buildPlainGraph(file: SafetensorsFile, config: Gpt2Config, weights: Gpt2Weights): BuiltGraph {
+  const ctx = new Gpt2GraphContext('lenslab_plain', file, config);
+  const g = ctx.g;
+  const d = config.nEmbd;
+  const x0 = g.input(PLAIN.embeddings, DataType.FLOAT, ['batch', 'seq', d]);
+  const causal = ctx.causalMask(x0);
+  let h = x0;
+  for (const block of weights.blocks) {
+    h = g.op('Add', [h, ctx.attention(ctx.layerNorm(h, block.ln1Weight, block.ln1Bias), block, causal)]);
+    h = g.op('Add', [h, ctx.mlp(ctx.layerNorm(h, block.ln2Weight, block.ln2Bias), block)]);
+  }
+  const normed = ctx.layerNorm(h, weights.lnFWeight, weights.lnFBias);
+  const flat = g.op('Reshape', [normed, g.constInt64([-1, d])]);
+  const logits2d = g.op('Gemm', [flat, ctx.weight(weights.lmHead)], { transB: 1 });
+  const shape = g.op(
+    'Concat',
+    [g.op('Slice', [g.op('Shape', [x0]), g.constInt64([0]), g.constInt64([2])]), g.constInt64([-1])],
+    {
+      axis: 0,
+    },
+  );
+  g.node('Reshape', [logits2d, shape], {}, 1, [PLAIN.logits]);
+  g.output(PLAIN.logits, DataType.FLOAT, ['batch', 'seq', config.vocabSize]);
+  return ctx.finish();
+}
