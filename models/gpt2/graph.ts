@@ -258,16 +258,12 @@ export function buildLensGraph(file: SafetensorsFile, config: Gpt2Config, weight
   const max = g.op('ReduceMax', [logits], { axes: [1], keepdims: 1 });
   const z = g.op('Sub', [logits, max]);
   const expZ = g.op('Exp', [z]);
-  const sumExp = g.op('ReduceSum', [expZ, axis1], { keepdims: 1 });
+  const sumExp = blockedRowSum(g, expZ, V);
   const logSum = g.op('Log', [sumExp]);
   const logNormaliser = g.op('Add', [max, logSum]); // [N, 1]
-  g.node(
-    'Sub',
-    [logSum, g.op('Div', [g.op('ReduceSum', [g.op('Mul', [expZ, z]), axis1], { keepdims: 1 }), sumExp])],
-    {},
-    1,
-    [LENS.entropy],
-  );
+  g.node('Sub', [logSum, g.op('Div', [blockedRowSum(g, g.op('Mul', [expZ, z]), V), sumExp])], {}, 1, [
+    LENS.entropy,
+  ]);
   g.node('Exp', [g.op('Sub', ['top_logits', logNormaliser])], {}, 1, [LENS.topProb]);
 
   const trackedLogits = g.op('GatherElements', [logits, trackedIds], { axis: 1 }); // [N, K]
@@ -290,8 +286,29 @@ export function buildLensGraph(file: SafetensorsFile, config: Gpt2Config, weight
   g.output(LENS.trackedRank, DataType.FLOAT, ['rows', 'tracked']);
   g.output(LENS.trackedProb, DataType.FLOAT, ['rows', 'tracked']);
   g.output(LENS.entropy, DataType.FLOAT, ['rows', 1]);
-  void V;
   return ctx.finish();
+}
+
+const SUM_BLOCK = 256;
+
+/**
+ * Row sums over the vocabulary in two levels (blocks of 256, then the block sums): a plain float32
+ * running sum over 50,257 terms loses ~1e-4 relative on some kernels (onnxruntime-web's wasm), which
+ * shows as probability errors above 1e-4; two levels bring it near float32 rounding.  [N, V] -> [N, 1]
+ */
+function blockedRowSum(g: GraphBuilder, x: string, vocab: number): string {
+  const padded = Math.ceil(vocab / SUM_BLOCK) * SUM_BLOCK;
+  const pad = g.op('Pad', [x, g.constInt64([0, 0, 0, padded - vocab]), g.constFloat([0], [])], {
+    mode: 'constant',
+  });
+  const blocks = g.op(
+    'ReduceSum',
+    [g.op('Reshape', [pad, g.constInt64([0, -1, SUM_BLOCK])]), g.constInt64([2])],
+    {
+      keepdims: 0,
+    },
+  );
+  return g.op('ReduceSum', [blocks, g.constInt64([1])], { keepdims: 1 });
 }
 
 /** The ordinary language model: logits at every position; no lens, no interventions. */
