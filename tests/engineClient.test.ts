@@ -1,0 +1,143 @@
+/** The app's engine client over a fake worker (a MessageChannel): errors, streaming, death, cancel. */
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createEngineClient, EngineClientError } from '../app/engineClient.ts';
+import { type EngineWorkerApi, type LoadResult, toWorkerErrorPayload } from '../workers/api.ts';
+import { EngineError, type LensResult, type StateResult } from '../workers/engine/types.ts';
+
+const info = {
+  name: 'fake',
+  modelType: 'gpt2' as const,
+  nLayer: 1,
+  nHead: 1,
+  nEmbd: 4,
+  nPositions: 8,
+  vocabSize: 10,
+  randomWeights: true,
+  parameterCount: 1,
+};
+
+function state(index: number): StateResult {
+  return { prompt: 0, index, layer: -1, kind: 'embed', position: 0, top: [], tracked: [], entropy: 0 };
+}
+
+/** A Worker stand-in: the client's side of a MessageChannel, with terminate() and 'error' events. */
+class FakeWorker extends EventTarget {
+  terminated = false;
+  constructor(readonly port: MessagePort) {
+    super();
+  }
+  postMessage(message: unknown, transfer: Transferable[] = []): void {
+    if (!this.terminated) this.port.postMessage(message, transfer);
+  }
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
+    if (type === 'message') this.port.addEventListener(type, listener as EventListener);
+    else super.addEventListener(type, listener);
+  }
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
+    if (type === 'message') this.port.removeEventListener(type, listener as EventListener);
+    else super.removeEventListener(type, listener);
+  }
+  start(): void {
+    this.port.start();
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.port.close();
+  }
+}
+
+const ports: MessagePort[] = [];
+afterEach(() => {
+  for (const port of ports.splice(0)) port.close();
+});
+
+function setup() {
+  const workers: FakeWorker[] = [];
+  const cancelled: number[] = [];
+  const api: EngineWorkerApi = {
+    load: async () => ({ info, backend: 'wasm', backendNote: 'test' }) as unknown as LoadResult,
+    tokenize: async (text) => {
+      if (text.length > 5) throw toWorkerErrorPayload(new EngineError('too long', 'prompt-too-long'));
+      return [{ id: 1, text }];
+    },
+    run: async (request, onState, runId) => {
+      if (request.prompts[0]?.[0] === 999) return new Promise<LensResult>(() => {}); // never settles
+      await onState?.(state(0));
+      await onState?.(state(1));
+      return {
+        model: info,
+        backend: 'wasm',
+        prompts: [],
+        timings: { trunkMs: runId, lensMs: 0, totalMs: 0 },
+      };
+    },
+    cancel: (runId) => {
+      cancelled.push(runId);
+    },
+    dispose: async () => {},
+  };
+  const client = createEngineClient(() => {
+    const channel = new MessageChannel();
+    ports.push(channel.port1, channel.port2);
+    Comlink.expose(api, channel.port2);
+    const worker = new FakeWorker(channel.port1);
+    workers.push(worker);
+    return worker as unknown as Worker;
+  });
+  return { client, workers, cancelled };
+}
+
+describe('engine client', () => {
+  it('keeps the engine error code across the worker boundary', async () => {
+    const { client } = setup();
+    const error = await client.tokenize('far too long').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineClientError);
+    expect((error as EngineClientError).code).toBe('prompt-too-long');
+    expect((error as EngineClientError).message).toBe('too long');
+  });
+
+  it('streams states to onState before the result arrives', async () => {
+    const { client } = setup();
+    const seen: number[] = [];
+    const result = await client.run({ prompts: [[1]] }, { onState: (s) => seen.push(s.index) });
+    expect(seen).toEqual([0, 1]);
+    expect(result.backend).toBe('wasm');
+  });
+
+  it('rejects pending calls on terminate() and starts a fresh worker for the next call', async () => {
+    const { client, workers } = setup();
+    const lost = vi.fn();
+    client.onWorkerLost(lost);
+    const pending = client.run({ prompts: [[999]] });
+    await client.tokenize('hi'); // the worker is up and the run is in flight
+    client.terminate('stopped by test');
+    await expect(pending).rejects.toMatchObject({ code: 'worker-terminated', message: 'stopped by test' });
+    expect(workers[0]!.terminated).toBe(true);
+    expect(lost).toHaveBeenCalledOnce();
+    expect(await client.tokenize('ok')).toEqual([{ id: 1, text: 'ok' }]);
+    expect(workers).toHaveLength(2);
+  });
+
+  it('treats a worker error event as a crash: pending calls reject', async () => {
+    const { client, workers } = setup();
+    const pending = client.run({ prompts: [[999]] });
+    await client.tokenize('hi');
+    workers[0]!.dispatchEvent(Object.assign(new Event('error'), { message: 'out of memory' }));
+    await expect(pending).rejects.toMatchObject({ code: 'worker-crashed' });
+    await expect(pending).rejects.toThrow(/out of memory/);
+    expect(workers[0]!.terminated).toBe(true);
+  });
+
+  it('forwards an abort to the worker as cancel(runId)', async () => {
+    const { client, cancelled } = setup();
+    const controller = new AbortController();
+    void client.run({ prompts: [[999]] }, { signal: controller.signal }).catch(() => {});
+    await client.tokenize('hi');
+    controller.abort();
+    await vi.waitFor(() => expect(cancelled).toHaveLength(1));
+    await expect(client.run({ prompts: [[1]] }, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+    });
+  });
+});
