@@ -40,6 +40,7 @@ export default defineConfig<LensLabOptions>({
   projects: [
     {
       name: 'webgpu',
+      testIgnore: /wasm-only\.spec\.ts/,
       use: {
         browserName: 'chromium',
         launchOptions: { executablePath, args: [...commonArgs, '--enable-unsafe-webgpu'] },
@@ -48,6 +49,7 @@ export default defineConfig<LensLabOptions>({
     },
     {
       name: 'wasm',
+      testIgnore: /webgpu-only\.spec\.ts/,
       use: {
         browserName: 'chromium',
         launchOptions: { executablePath, args: [...commonArgs, '--disable-webgpu'] },

@@ -104,39 +104,3 @@ test('token text is rendered as text, never as HTML', async ({ app, page }) => {
   await expect(chips).toContainText('<img');
   expect(await chips.locator('img, b').count()).toBe(0);
 });
-
-test('when WebGPU session creation fails, the worker falls back to wasm and says why', async ({
-  app,
-  page,
-  expectedBackend,
-}) => {
-  test.skip(expectedBackend !== 'wasm', 'needs a browser without a WebGPU adapter');
-  // forcing webgpu where no adapter exists makes ORT's session creation fail
-  const load = await app.open('/?backend=webgpu');
-  expect(load.backend).toBe('wasm');
-  expect(load.fellBack).toBe(true);
-  await expect(page.getByTestId('backend')).toContainText('wasm');
-  await expect(page.getByTestId('backend-note')).toContainText('WebGPU failed');
-  await page.getByTestId('run-button').click();
-  await expect(page.getByTestId('lens-row')).toHaveCount(2 * load.info.nLayer + 1);
-});
-
-test('?backend=wasm forces wasm even with a WebGPU adapter', async ({ app, page, expectedBackend }) => {
-  test.skip(expectedBackend !== 'webgpu', 'needs a WebGPU adapter');
-  const load = await app.open('/?backend=wasm');
-  expect(load.backend).toBe('wasm');
-  expect(load.fellBack).toBe(false);
-  await expect(page.getByTestId('backend')).toContainText('wasm');
-});
-
-test('ORT wasm threads start (pthread workers from the served glue .mjs)', async ({
-  app,
-  page,
-  expectedBackend,
-}) => {
-  test.skip(expectedBackend !== 'wasm', 'one project is enough');
-  const load = await app.open('/?threads=2');
-  expect(load.wasmThreads).toBe(2);
-  await page.getByTestId('run-button').click();
-  await expect(page.getByTestId('lens-row')).toHaveCount(2 * load.info.nLayer + 1);
-});
