@@ -3,6 +3,7 @@
  * Errors: exit code 1 and one line on stderr (a stack trace only with --debug).
  */
 import { parseArgs } from 'node:util';
+import { parseGpt2Config } from '../models/gpt2/config.ts';
 import { LensEngine } from '../workers/engine/engine.ts';
 import type { LensResult, StateResult } from '../workers/engine/types.ts';
 import { CliError, readModelDir } from './modelDir.ts';
@@ -17,13 +18,17 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === '--help' || command === '-h') {
+    if (command === '--help' || command === '-h' || (command === 'lens' && isHelp(rest))) {
       process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 1 : 0;
+      return 0;
     }
-    if (command !== 'lens') throw new CliError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
-    const result = await lens(rest);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (command === undefined) throw new CliError('no command given (see lenslab --help)');
+    if (command !== 'lens')
+      throw new CliError(`unknown command ${JSON.stringify(command)} (see lenslab --help)`);
+    const { output, notes } = await lens(rest);
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+    // notes only after success: a failing run prints exactly one line
+    for (const note of notes) process.stderr.write(`lenslab: note: ${note}\n`);
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -33,7 +38,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function lens(args: string[]): Promise<unknown> {
+/** `lenslab lens ... --help` prints the usage too. */
+function isHelp(args: string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+const BACKENDS: readonly NodeBackend[] = ['cpu', 'webgpu', 'wasm'];
+
+async function lens(args: string[]): Promise<{ output: unknown; notes: string[] }> {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(args);
@@ -50,10 +62,14 @@ async function lens(args: string[]): Promise<unknown> {
   if (positions !== 'last' && positions !== 'all') throw new CliError('--positions must be last or all');
   const topK = values.top === undefined ? 10 : parseInteger(values.top, '--top');
   const threads = values.threads === undefined ? undefined : parseInteger(values.threads, '--threads');
+  const backend = (values.backend ?? 'cpu') as NodeBackend;
+  if (!BACKENDS.includes(backend)) throw new CliError(`--backend must be one of ${BACKENDS.join(', ')}`);
 
   const { files, tokenizerNote } = readModelDir(values.model);
-  if (tokenizerNote) process.stderr.write(`lenslab: note: ${tokenizerNote}\n`);
-  const { ort, options } = await nodeRuntime((values.backend ?? 'cpu') as NodeBackend, threads);
+  // everything that can be checked without the engine is checked before the (slow) model load
+  const config = parseGpt2Config(files.config);
+  const intervention = values.intervene ? readInterventionSpec(values.intervene, config.nEmbd) : undefined;
+  const { ort, options } = await nodeRuntime(backend, threads);
   const engine = await LensEngine.load(ort, files, options);
   try {
     const ids =
@@ -61,9 +77,6 @@ async function lens(args: string[]): Promise<unknown> {
         ? values.ids.split(',').map((s) => parseInteger(s.trim(), '--ids'))
         : engine.tokenize(values.prompt!).map((t) => t.id);
     const track = values.track === undefined ? [] : parseTrack(values.track, engine);
-    const intervention = values.intervene
-      ? readInterventionSpec(values.intervene, engine.info.nEmbd)
-      : undefined;
     const result = await engine.run({
       prompts: [ids],
       track,
@@ -72,7 +85,7 @@ async function lens(args: string[]): Promise<unknown> {
       capture: values.capture ?? false,
       ...(intervention ? { intervention } : {}),
     });
-    return toJson(result, positions === 'all');
+    return { output: toJson(result, positions === 'all'), notes: tokenizerNote ? [tokenizerNote] : [] };
   } finally {
     await engine.dispose();
   }

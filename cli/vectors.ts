@@ -13,8 +13,11 @@ export function readInterventionSpec(path: string, dModel: number): Intervention
   } catch (error) {
     throw new CliError(`${path}: not valid JSON (${(error as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null) throw new CliError(`${path}: the spec must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new CliError(`${path}: the spec must be a JSON object`);
   const spec = raw as Record<string, unknown>;
+  // a misspelt key would silently drop an intervention
+  rejectUnknownKeys(spec, ['positions', 'ffn', 'attn'], path);
   const positions = spec.positions ?? 'all';
   if (positions !== 'all' && positions !== 'last') {
     throw new CliError(`${path}: "positions" must be "all" or "last" (got ${JSON.stringify(positions)})`);
@@ -29,8 +32,14 @@ export function readInterventionSpec(path: string, dModel: number): Intervention
     const out: Record<number, Intervention> = {};
     for (const [block, value] of Object.entries(entries as Record<string, unknown>)) {
       const where = `${path}: ${kind}.${block}`;
-      if (typeof value !== 'object' || value === null) throw new CliError(`${where} must be an object`);
+      if (!/^\d+$/.test(block)) {
+        throw new CliError(`${path}: "${kind}" key ${JSON.stringify(block)} is not a block number`);
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new CliError(`${where} must be an object`);
+      }
       const v = value as Record<string, unknown>;
+      rejectUnknownKeys(v, ['mode', 'vector', 'scale'], where);
       const mode = v.mode;
       if (mode !== 'replace' && mode !== 'add' && mode !== 'zero') {
         throw new CliError(`${where}: mode must be replace, add or zero (got ${JSON.stringify(mode)})`);
@@ -51,6 +60,14 @@ export function readInterventionSpec(path: string, dModel: number): Intervention
   if (ffn) result.ffn = ffn;
   if (attn) result.attn = attn;
   return result;
+}
+
+function rejectUnknownKeys(object: Record<string, unknown>, known: string[], where: string): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      throw new CliError(`${where}: unknown key ${JSON.stringify(key)} (expected ${known.join(', ')})`);
+    }
+  }
 }
 
 function loadVector(value: unknown, base: string, dModel: number, where: string): Float32Array {

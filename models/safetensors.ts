@@ -215,6 +215,8 @@ export function writeSafetensors(
 }
 
 function bf16Round(bits: number): number {
+  // NaN stays a (quiet) NaN: rounding its payload could carry into infinity or wrap into the sign bit
+  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) | 0x40) & 0xffff;
   // round to nearest even on the dropped 16 bits
   const lsb = (bits >>> 16) & 1;
   return ((bits + 0x7fff + lsb) >>> 16) & 0xffff;
