@@ -296,3 +296,73 @@ describe('engine behaviour', () => {
     expect(engine.tokenize(' Warsaw')).toEqual([{ id: 32955, text: ' Warsaw' }]);
   });
 });
+
+describe('engine extras', () => {
+  const checkpoint = testCheckpoint('extras', { nLayer: 2, nEmbd: 32, nHead: 4, nPositions: 16, seed: 41 });
+  let engine: LensEngine;
+  beforeAll(async () => {
+    engine = await LensEngine.load(ort, checkpoint.files, cpu);
+  });
+  afterAll(() => engine.dispose());
+
+  it('onChunk delivers every (state, position) of each lens chunk, in state order', async () => {
+    const chunks: number[][] = [];
+    const result = await engine.run(
+      { prompts: [[1, 2, 3]], positions: 'all', statesPerChunk: 2 },
+      { onChunk: (states) => chunks.push(states.map((s) => s.index * 10 + s.position)) },
+    );
+    expect(chunks).toEqual([
+      [0, 1, 2, 10, 11, 12],
+      [20, 21, 22, 30, 31, 32],
+      [40, 41, 42],
+    ]);
+    expect(result.prompts[0]!.byPosition).toHaveLength(3);
+  });
+
+  it('reuseTrunk re-decodes a cached forward pass with new tracked tokens, exactly as a fresh run', async () => {
+    const iv: InterventionSpec = {
+      positions: 'all',
+      ffn: { 1: { mode: 'replace', vector: randomVector(32, 9) } },
+    };
+    const fresh = await engine.run({ prompts: [[7, 8, 9]], track: [5], intervention: iv });
+    const reused = await engine.run({ prompts: [[7, 8, 9]], track: [5], intervention: iv, reuseTrunk: true });
+    expect(reused.timings.trunkMs).toBeLessThan(fresh.timings.trunkMs + 1);
+    expect(reused.prompts[0]!.states).toEqual(fresh.prompts[0]!.states);
+    // a different vector must not hit the cache
+    const other: InterventionSpec = {
+      positions: 'all',
+      ffn: { 1: { mode: 'replace', vector: randomVector(32, 10) } },
+    };
+    const changed = await engine.run({
+      prompts: [[7, 8, 9]],
+      track: [5],
+      intervention: other,
+      reuseTrunk: true,
+    });
+    const ref = checkpoint.reference.forward([7, 8, 9], other);
+    const stats = newStats();
+    changed.prompts[0]!.states.forEach((state, s) => expectStateMatches(state, ref.logits(s, 2), stats));
+  });
+
+  it('decodes a vector on its own through ln_f and the unembedding', async () => {
+    const vector = randomVector(32, 5);
+    const [decoded] = await engine.decodeVectors([vector], 5);
+    const ref = checkpoint.reference.decode(Float64Array.from(vector));
+    const stats = newStats();
+    expectStateMatches(
+      {
+        prompt: 0,
+        index: 0,
+        layer: -1,
+        kind: 'embed',
+        position: 0,
+        top: decoded!.top,
+        tracked: [],
+        entropy: decoded!.entropy,
+      },
+      ref,
+      stats,
+    );
+    await expect(engine.decodeVectors([new Float32Array(7)])).rejects.toMatchObject({ code: 'bad-vector' });
+  });
+});

@@ -8,7 +8,7 @@ import { buildLensGraph, buildTrunkGraph, LENS, TRUNK } from '../../models/gpt2/
 import { type Gpt2Weights, resolveGpt2Weights } from '../../models/gpt2/weights.ts';
 import { parseSafetensors, tensorAsFloat32 } from '../../models/safetensors.ts';
 import { TextTokenizer } from '../../models/tokenizer/tokenizer.ts';
-import { interventionArrays } from './interventionTensors.ts';
+import { type InterventionArrays, interventionArrays } from './interventionTensors.ts';
 import type { InferenceSession, OrtRuntime } from './ortRuntime.ts';
 import {
   type Backend,
@@ -21,6 +21,7 @@ import {
   type PromptResult,
   type StateResult,
   type Token,
+  type TopEntry,
 } from './types.ts';
 
 export interface LoadOptions {
@@ -35,6 +36,8 @@ export interface LoadOptions {
 export interface RunOptions {
   /** Called for each decoded state as soon as its lens chunk is done. */
   onState?: (state: StateResult) => void;
+  /** Called after each lens chunk with every state it decoded (all positions): heatmap rows. */
+  onChunk?: (states: StateResult[]) => void;
   signal?: AbortSignal;
 }
 
@@ -43,9 +46,15 @@ const MAX_BATCH = 32;
 /** Rows (state x position x prompt) per lens run: bounds the [rows, vocab] logits and rank tensors. */
 const MAX_LENS_ROWS = 256;
 const DEFAULT_TOP_K = 10;
+const TRUNK_CACHE_ENTRIES = 4;
 
 export class LensEngine {
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The last few trunk outputs: re-decoding the same prompt and interventions with other tracked
+   * tokens or top-k (as the app does once it knows the answer token) skips the forward pass.
+   */
+  private readonly trunkCache = new Map<string, { iv: InterventionArrays; output: TrunkOutput }>();
   private disposed = false;
 
   private constructor(
@@ -178,11 +187,16 @@ export class LensEngine {
     for (let start = 0; start < order.length; start += MAX_BATCH) {
       const batch = order.slice(start, start + MAX_BATCH);
       const trunkStart = now();
-      const trunkOut = await this.runTrunk(
-        batch.map((i) => prompts[i]!),
-        iv,
-        allPositions,
-      );
+      const batchPrompts = batch.map((i) => prompts[i]!);
+      const key = trunkKey(batchPrompts, iv, allPositions);
+      const cached = this.trunkCache.get(key);
+      // the key's hash could collide: a hit must hold the very same intervention tensors
+      let trunkOut =
+        request.reuseTrunk && cached && sameInterventions(cached.iv, iv) ? cached.output : undefined;
+      if (!trunkOut) {
+        trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
+        this.remember(key, { iv, output: trunkOut });
+      }
       timings.trunkMs += now() - trunkStart;
       throwIfAborted(options.signal);
       const lensStart = now();
@@ -211,6 +225,54 @@ export class LensEngine {
     }
     timings.totalMs = now() - started;
     return { model: this.info, backend: this.backend, prompts: results, timings };
+  }
+
+  private remember(key: string, entry: { iv: InterventionArrays; output: TrunkOutput }): void {
+    this.trunkCache.delete(key);
+    this.trunkCache.set(key, entry);
+    while (this.trunkCache.size > TRUNK_CACHE_ENTRIES)
+      this.trunkCache.delete(this.trunkCache.keys().next().value!);
+  }
+
+  /**
+   * Decodes arbitrary d_model vectors through ln_f and the unembedding (the lens session): e.g. the
+   * tokens an o-vector promotes on its own.
+   */
+  decodeVectors(
+    vectors: Float32Array[],
+    topK = DEFAULT_TOP_K,
+  ): Promise<Array<{ top: TopEntry[]; entropy: number }>> {
+    const job = this.queue.then(async () => {
+      const d = this.config.nEmbd;
+      if (vectors.length === 0) return [];
+      for (const v of vectors) {
+        if (v.length !== d) {
+          throw new EngineError(`vector has ${v.length} values, the model's d_model is ${d}`, 'bad-vector');
+        }
+      }
+      const { Tensor } = this.ort;
+      const N = vectors.length;
+      const rows = new Float32Array(N * d);
+      vectors.forEach((v, i) => rows.set(v, i * d));
+      const k = Math.min(topK, this.config.vocabSize);
+      const out = await this.lens.run({
+        [LENS.residual]: new Tensor('float32', rows, [N, d]),
+        [LENS.trackedIds]: new Tensor('int64', new BigInt64Array(N), [N, 1]),
+        [LENS.topK]: new Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
+      });
+      const ids = out[LENS.topIds]!.data as BigInt64Array;
+      const probs = out[LENS.topProb]!.data as Float32Array;
+      const entropy = out[LENS.entropy]!.data as Float32Array;
+      return vectors.map((_, n) => ({
+        top: Array.from({ length: k }, (_, j) => {
+          const id = Number(ids[n * k + j]!);
+          return { id, token: this.tokenizer.tokenText(id), prob: probs[n * k + j]! };
+        }),
+        entropy: entropy[n]!,
+      }));
+    });
+    this.queue = job.catch(() => undefined);
+    return job;
   }
 
   private trackedFor(request: LensRequest, index: number): number[] {
@@ -365,6 +427,7 @@ export class LensEngine {
           };
           out[b]![p]![s] = state;
         });
+        options.onChunk?.(chunk.map(([s, b, p]) => out[b]![p]![s]!));
         if (options.onState) {
           for (const [s, b, p] of chunk) {
             const lastP = allPositions ? trunkOut.lengths[b]! - 1 : 0;
@@ -392,6 +455,28 @@ interface TrunkOutput {
   batch: number;
   positions: number;
   lengths: number[];
+}
+
+/** Identifies a trunk run: the prompts, the intervention tensors (hashed) and the positions mode. */
+function trunkKey(prompts: number[][], iv: ReturnType<typeof interventionArrays>, all: boolean): string {
+  let hash = 0x811c9dc5;
+  for (const array of [iv.attnKeep, iv.attnAdd, iv.ffnKeep, iv.ffnAdd]) {
+    const bits = new Uint32Array(array.buffer, array.byteOffset, array.length);
+    for (let i = 0; i < bits.length; i++) hash = Math.imul(hash ^ bits[i]!, 0x01000193);
+  }
+  return `${all ? 'all' : 'last'}|${iv.scope}|${hash >>> 0}|${prompts.map((p) => p.join(',')).join(';')}`;
+}
+
+function sameInterventions(a: InterventionArrays, b: InterventionArrays): boolean {
+  const same = (x: Float32Array, y: Float32Array) =>
+    x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+  return (
+    a.scope === b.scope &&
+    same(a.attnKeep, b.attnKeep) &&
+    same(a.ffnKeep, b.ffnKeep) &&
+    same(a.attnAdd, b.attnAdd) &&
+    same(a.ffnAdd, b.ffnAdd)
+  );
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

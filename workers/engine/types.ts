@@ -75,6 +75,11 @@ export interface LensRequest {
   positions?: 'last' | 'all';
   intervention?: InterventionSpec;
   capture?: boolean;
+  /**
+   * Reuse the trunk (forward pass) of an identical earlier run if it is still cached: for re-decoding
+   * with other tracked tokens or top-k. Off by default, so timings measure whole runs.
+   */
+  reuseTrunk?: boolean;
   /** States decoded per lens run: smaller streams sooner, larger runs faster. Default: all at once. */
   statesPerChunk?: number;
 }
