@@ -1,0 +1,54 @@
+/**
+ * The o-vector library in IndexedDB, so captured and imported vectors survive a reload.
+ * Entries are stored as they are: structured clone keeps the Float32Array.
+ */
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { VectorEntry } from '../store/domain.ts';
+
+const DB_NAME = 'lenslab';
+const DB_VERSION = 1;
+const STORE = 'vectors';
+
+interface VectorDb extends DBSchema {
+  vectors: { key: string; value: VectorEntry; indexes: { createdAt: number } };
+}
+
+export type VectorDbHandle = IDBPDatabase<VectorDb>;
+
+let opening: Promise<VectorDbHandle> | undefined;
+
+/** The database, opened once per page (later calls share it). */
+export function openVectorDb(): Promise<VectorDbHandle> {
+  opening ??= openDB<VectorDb>(DB_NAME, DB_VERSION, {
+    upgrade(db) {
+      const store = db.createObjectStore(STORE, { keyPath: 'id' });
+      store.createIndex('createdAt', 'createdAt');
+    },
+    // another tab upgrades the schema: let it, and reopen next time
+    blocking() {
+      void opening?.then((db) => db.close());
+      opening = undefined;
+    },
+  }).catch((error: unknown) => {
+    opening = undefined;
+    throw error;
+  });
+  return opening;
+}
+
+export async function saveVector(entry: VectorEntry): Promise<void> {
+  const db = await openVectorDb();
+  // a copy: a view into a larger buffer would otherwise store the whole buffer
+  await db.put(STORE, { ...entry, data: new Float32Array(entry.data), promotes: [...entry.promotes] });
+}
+
+export async function deleteVector(id: string): Promise<void> {
+  const db = await openVectorDb();
+  await db.delete(STORE, id);
+}
+
+/** Every stored vector, oldest first. */
+export async function loadVectors(): Promise<VectorEntry[]> {
+  const db = await openVectorDb();
+  return db.getAllFromIndex(STORE, 'createdAt');
+}
