@@ -5,18 +5,25 @@
  */
 import * as Comlink from 'comlink';
 import {
+  type DeviceLimits,
   type EngineWorkerApi,
   isWorkerErrorPayload,
   type LoadOptions,
+  type LoadProgress,
   type LoadResult,
+  type ModelLocation,
+  type WorkerRunResult,
 } from '../workers/api.ts';
-import type { LensRequest, LensResult, StateResult, Token } from '../workers/engine/types.ts';
+import type { LensRequest, StateResult, Token, TopEntry } from '../workers/engine/types.ts';
 
 export class EngineClientError extends Error {
   override name = 'EngineClientError';
   constructor(
     message: string,
-    /** The engine's EngineError code, or 'worker-crashed' / 'worker-terminated' / 'cancelled'. */
+    /**
+     * The engine's EngineError code, a WorkerError or DownloadError code, or 'worker-crashed' /
+     * 'worker-terminated' / 'cancelled'.
+     */
     readonly code?: string,
   ) {
     super(message);
@@ -24,14 +31,28 @@ export class EngineClientError extends Error {
 }
 
 export interface RunOptions {
+  /** Each decoded state of the last position, as soon as its lens chunk is done. */
   onState?: (state: StateResult) => void;
+  /** Each lens chunk's states (all positions with positions: 'all'): heatmap rows. */
+  onChunk?: (states: StateResult[]) => void;
+  signal?: AbortSignal;
+}
+
+export interface LoadCallOptions extends LoadOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  /** Aborting cancels the download (the previous model stays loaded). */
   signal?: AbortSignal;
 }
 
 export interface EngineClient {
-  load(modelBaseUrl: string, options?: LoadOptions): Promise<LoadResult>;
+  load(location: ModelLocation, options?: LoadCallOptions): Promise<LoadResult>;
+  deviceLimits(options?: LoadOptions): Promise<DeviceLimits>;
   tokenize(text: string): Promise<Token[]>;
-  run(request: LensRequest, options?: RunOptions): Promise<LensResult>;
+  tokenIdOf(text: string): Promise<Token>;
+  run(request: LensRequest, options?: RunOptions): Promise<WorkerRunResult>;
+  decodeVectors(vectors: Float32Array[], topK: number): Promise<Array<{ top: TopEntry[]; entropy: number }>>;
+  /** Test hook: see EngineWorkerApi.debugLoseDevice. */
+  debugLoseDevice(): Promise<string>;
   /** Kill the worker (e.g. a stuck GPU run): pending calls reject, the next call starts a new worker. */
   terminate(reason?: string): void;
   /** Called when the worker is gone and the loaded model with it. Returns an unsubscribe function. */
@@ -66,6 +87,7 @@ interface WorkerHandle {
 export function createEngineClient(createWorker: () => Worker = defaultWorker): EngineClient {
   let current: WorkerHandle | null = null;
   let nextRunId = 1;
+  let nextLoadId = 1;
   const lostListeners = new Set<(error: EngineClientError) => void>();
 
   const lose = (handle: WorkerHandle, error: EngineClientError): void => {
@@ -107,26 +129,60 @@ export function createEngineClient(createWorker: () => Worker = defaultWorker): 
     });
   };
 
+  /** Forwards an AbortSignal to the worker as a cancel call for the duration of `work`. */
+  const cancellable = async <T>(
+    signal: AbortSignal | undefined,
+    cancel: () => Promise<unknown>,
+    work: () => Promise<T>,
+  ): Promise<T> => {
+    const onAbort = (): void => void cancel().catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await work();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
   return {
-    load: (modelBaseUrl, options) => call((remote) => remote.load(modelBaseUrl, options)),
+    load: (location, options = {}) => {
+      const { onProgress, signal, ...loadOptions } = options;
+      if (signal?.aborted) return Promise.reject(new EngineClientError('load cancelled', 'load-cancelled'));
+      const loadId = nextLoadId++;
+      const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
+      return call((remote) =>
+        cancellable(
+          signal,
+          () => remote.cancelLoad(loadId),
+          () => remote.load(location, loadOptions, callback, loadId) as Promise<LoadResult>,
+        ),
+      );
+    },
+
+    deviceLimits: (options) => call((remote) => remote.deviceLimits(options) as Promise<DeviceLimits>),
 
     tokenize: (text) => call((remote) => remote.tokenize(text)),
 
+    tokenIdOf: (text) => call((remote) => remote.tokenIdOf(text)),
+
     run: (request, options = {}) => {
-      const { onState, signal } = options;
+      const { onState, onChunk, signal } = options;
       if (signal?.aborted) return Promise.reject(new EngineClientError('run cancelled', 'cancelled'));
       const runId = nextRunId++;
-      const callback = onState ? Comlink.proxy(onState) : undefined;
-      return call(async (remote) => {
-        const onAbort = (): void => void remote.cancel(runId).catch(() => {});
-        signal?.addEventListener('abort', onAbort, { once: true });
-        try {
-          return (await remote.run(request, callback, runId)) as LensResult;
-        } finally {
-          signal?.removeEventListener('abort', onAbort);
-        }
-      });
+      const stateCallback = onState ? Comlink.proxy(onState) : undefined;
+      const chunkCallback = onChunk ? Comlink.proxy(onChunk) : undefined;
+      return call((remote) =>
+        cancellable(
+          signal,
+          () => remote.cancel(runId),
+          () => remote.run(request, stateCallback, runId, chunkCallback) as Promise<WorkerRunResult>,
+        ),
+      );
     },
+
+    decodeVectors: (vectors, topK) => call((remote) => remote.decodeVectors(vectors, topK)),
+
+    debugLoseDevice: () => call((remote) => remote.debugLoseDevice()),
 
     terminate: (reason = 'the engine worker was stopped') => {
       if (current) lose(current, new EngineClientError(reason, 'worker-terminated'));

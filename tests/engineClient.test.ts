@@ -2,7 +2,13 @@
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEngineClient, EngineClientError } from '../app/engineClient.ts';
-import { type EngineWorkerApi, type LoadResult, toWorkerErrorPayload } from '../workers/api.ts';
+import {
+  type EngineWorkerApi,
+  type LoadProgress,
+  type LoadResult,
+  toWorkerErrorPayload,
+  WorkerError,
+} from '../workers/api.ts';
 import { EngineError, type LensResult, type StateResult } from '../workers/engine/types.ts';
 
 const info = {
@@ -55,16 +61,45 @@ afterEach(() => {
 function setup() {
   const workers: FakeWorker[] = [];
   const cancelled: number[] = [];
+  const cancelledLoads: number[] = [];
   const api: EngineWorkerApi = {
-    load: async () => ({ info, backend: 'wasm', backendNote: 'test' }) as unknown as LoadResult,
+    load: async (location, _options, onProgress, loadId) => {
+      if (location.kind === 'hub' && location.repo === 'never/ends') {
+        // a download that only ends when cancelled
+        return new Promise<LoadResult>((_, reject) => {
+          const timer = setInterval(() => {
+            if (cancelledLoads.includes(loadId)) {
+              clearInterval(timer);
+              reject(toWorkerErrorPayload(new WorkerError('cancelled', 'load-cancelled')));
+            }
+          }, 5);
+        });
+      }
+      await onProgress?.({ stage: 'fetch', file: 'config.json' });
+      await onProgress?.({ stage: 'init', backend: 'wasm' });
+      return { info, backend: 'wasm', backendNote: 'test', notes: [] } as unknown as LoadResult;
+    },
+    cancelLoad: (loadId) => {
+      cancelledLoads.push(loadId);
+    },
+    deviceLimits: async () => ({ backend: 'wasm', reason: 'test' }),
+    tokenIdOf: async (text) => {
+      if (text.length > 3) throw toWorkerErrorPayload(new WorkerError('two tokens', 'multi-token'));
+      return { id: 7, text };
+    },
+    decodeVectors: async (vectors) =>
+      vectors.map((v) => ({ top: [{ id: v.length, token: 'x', prob: 1 }], entropy: 0 })),
+    debugLoseDevice: async () => 'nothing to lose',
     tokenize: async (text) => {
       if (text.length > 5) throw toWorkerErrorPayload(new EngineError('too long', 'prompt-too-long'));
       return [{ id: 1, text }];
     },
-    run: async (request, onState, runId) => {
+    run: async (request, onState, runId, onChunk) => {
       if (request.prompts[0]?.[0] === 999) return new Promise<LensResult>(() => {}); // never settles
       await onState?.(state(0));
+      await onChunk?.([state(0)]);
       await onState?.(state(1));
+      await onChunk?.([state(1)]);
       return {
         model: info,
         backend: 'wasm',
@@ -85,7 +120,7 @@ function setup() {
     workers.push(worker);
     return worker as unknown as Worker;
   });
-  return { client, workers, cancelled };
+  return { client, workers, cancelled, cancelledLoads };
 }
 
 describe('engine client', () => {
@@ -139,5 +174,40 @@ describe('engine client', () => {
     await expect(client.run({ prompts: [[1]] }, { signal: controller.signal })).rejects.toMatchObject({
       code: 'cancelled',
     });
+  });
+
+  it('streams lens chunks to onChunk next to onState', async () => {
+    const { client } = setup();
+    const chunks: number[][] = [];
+    await client.run({ prompts: [[1]] }, { onChunk: (states) => chunks.push(states.map((s) => s.index)) });
+    expect(chunks).toEqual([[0], [1]]);
+  });
+
+  it('reports load progress and forwards an abort as cancelLoad(loadId)', async () => {
+    const { client, cancelledLoads } = setup();
+    const seen: LoadProgress['stage'][] = [];
+    const load = await client.load(
+      { kind: 'url', baseUrl: '/m/' },
+      { onProgress: (p) => seen.push(p.stage) },
+    );
+    expect(load.backend).toBe('wasm');
+    expect(seen).toEqual(['fetch', 'init']);
+    const controller = new AbortController();
+    const pending = client.load(
+      { kind: 'hub', hubUrl: 'http://hub', repo: 'never/ends', revision: 'main', name: 'x' },
+      { signal: controller.signal },
+    );
+    await client.tokenize('hi');
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'load-cancelled' });
+    expect(cancelledLoads).toHaveLength(1);
+  });
+
+  it('keeps worker error codes of tokenIdOf, and passes vectors to decodeVectors', async () => {
+    const { client } = setup();
+    expect(await client.tokenIdOf(' A')).toEqual({ id: 7, text: ' A' });
+    await expect(client.tokenIdOf(' Warsaw')).rejects.toMatchObject({ code: 'multi-token' });
+    const decoded = await client.decodeVectors([new Float32Array(4)], 1);
+    expect(decoded[0]!.top[0]!.id).toBe(4);
   });
 });

@@ -3,18 +3,49 @@
  * Errors cross the worker boundary as plain objects: Comlink keeps only message/name/stack of an
  * Error, and the app needs the engine's error codes (e.g. 'prompt-too-long').
  */
-import type { Backend, LensRequest, LensResult, ModelInfo, StateResult, Token } from './engine/types.ts';
+import type { FitLimits } from '../models/hub/catalogue.ts';
+import type { DownloadProgress, FileReport } from '../models/hub/download.ts';
+import type {
+  Backend,
+  LensRequest,
+  LensResult,
+  ModelInfo,
+  StateResult,
+  Token,
+  TopEntry,
+} from './engine/types.ts';
 
 export type BrowserBackend = Extract<Backend, 'webgpu' | 'wasm'>;
 
+/** Where the worker gets a checkpoint: a folder URL (the built-in model), or a Hub repository. */
+export type ModelLocation =
+  | { kind: 'url'; baseUrl: string; name?: string }
+  | {
+      kind: 'hub';
+      /** e.g. https://huggingface.co or a loopback server in the Hub's URL layout. */
+      hubUrl: string;
+      repo: string;
+      revision: string;
+      /** Shown in ModelInfo and messages, e.g. 'gpt2-medium'. */
+      name: string;
+      /**
+       * Catalogue size and shape, for the fit check before download (unknown repos skip it).
+       */
+      expected?: { bytes: number; nEmbd: number; vocabSize: number; nPositions: number };
+    };
+
 export interface LoadOptions {
-  /** Name reported in ModelInfo; defaults to the folder's last path segment. */
-  name?: string;
   /** Skip detection; 'webgpu' still falls back to wasm when session creation fails. */
   backend?: BrowserBackend;
   /** ORT wasm threads; default ORT's choice (min(4, cores / 2) when cross-origin isolated, else 1). */
   wasmThreads?: number;
 }
+
+/** What a load reports while it runs: the download's progress, then the session build. */
+export type LoadProgress =
+  | ({ stage: 'download' } & DownloadProgress)
+  | { stage: 'fetch'; file: string }
+  | { stage: 'init'; backend: BrowserBackend };
 
 export interface LoadResult {
   info: ModelInfo;
@@ -29,18 +60,58 @@ export interface LoadResult {
   /** ORT's wasm threads (pthreads need SharedArrayBuffer, hence cross-origin isolation). */
   wasmThreads: number;
   timings: { fetchMs: number; initMs: number };
+  /** Hub loads: where each file came from (cache or network) and how it was verified. */
+  files?: FileReport[];
+  /** Things worth telling the user: a corrupt cached copy fetched again, fit warnings, ... */
+  notes: string[];
+}
+
+/** What checkFits needs from this browser: the backend a load would use and its limits. */
+export interface DeviceLimits extends FitLimits {
+  /** Why this backend (no adapter, forced, ...). */
+  reason: string;
+  adapter?: string;
+}
+
+/** A run's result, plus what happened to the backend on the way (device lost: reloaded on wasm). */
+export interface WorkerRunResult extends LensResult {
+  /** Set when the run failed on WebGPU and was retried on wasm after reloading the model there. */
+  fellBack?: { from: BrowserBackend; reason: string };
 }
 
 export interface EngineWorkerApi {
-  load(modelBaseUrl: string, options?: LoadOptions): Promise<LoadResult>;
+  /**
+   * Fetches (or downloads, with the Hub's cache) and loads a model. The previous model stays loaded
+   * until the new one is ready: a failed or cancelled load leaves it usable. loadId lets cancelLoad()
+   * find the load.
+   */
+  load(
+    location: ModelLocation,
+    options: LoadOptions | undefined,
+    onProgress: ((progress: LoadProgress) => void) | undefined,
+    loadId: number,
+  ): Promise<LoadResult>;
+  cancelLoad(loadId: number): void;
+  /** The backend a load would pick and its limits (WebGPU adapter limits, or wasm's), for checkFits. */
+  deviceLimits(options?: LoadOptions): Promise<DeviceLimits>;
   tokenize(text: string): Promise<Token[]>;
+  /** The one token `text` is; multi-token text fails with code 'multi-token' and says how it splits. */
+  tokenIdOf(text: string): Promise<Token>;
   /** runId lets cancel() find the run: an AbortSignal cannot cross the worker boundary. */
   run(
     request: LensRequest,
     onState: ((state: StateResult) => void) | undefined,
     runId: number,
-  ): Promise<LensResult>;
+    onChunk?: ((states: StateResult[]) => void) | undefined,
+  ): Promise<WorkerRunResult>;
   cancel(runId: number): void;
+  /** Decodes d_model vectors on their own (ln_f + unembedding): what an o-vector promotes. */
+  decodeVectors(vectors: Float32Array[], topK: number): Promise<Array<{ top: TopEntry[]; entropy: number }>>;
+  /**
+   * Test hook: loses the WebGPU device (destroys ORT's GPUDevice), so that the next run exercises the
+   * wasm fallback. Returns what it did.
+   */
+  debugLoseDevice(): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -50,6 +121,17 @@ export interface WorkerErrorPayload {
   message: string;
   code?: string;
   stack?: string;
+}
+
+/** An error with a code for the app (engine errors have their own class with codes). */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+  constructor(
+    message: string,
+    readonly code: 'multi-token' | 'empty-token' | 'model-too-large' | 'load-cancelled' | 'device-lost',
+  ) {
+    super(message);
+  }
 }
 
 export function toWorkerErrorPayload(error: unknown): WorkerErrorPayload {

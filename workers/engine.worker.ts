@@ -2,42 +2,61 @@
  * The engine worker: owns onnxruntime-web and the LensEngine, so inference never blocks the UI.
  * ORT runs inside this worker directly (not env.wasm.proxy); its wasm/glue files are served by Vite
  * from our own origin (no CDN), which also keeps COEP require-corp happy.
+ *
+ * Backends: WebGPU when an adapter exists, else wasm. When WebGPU fails later (the device is lost, or
+ * ORT errors on a run), the worker reloads the same files on wasm and retries the run once; the result
+ * says so (`fellBack`), and the app keeps its state.
  */
 import * as Comlink from 'comlink';
 import webgpuGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import webgpuBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import wasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import wasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { checkFits, type FitLimits, GPT2_FILES } from '../models/hub/catalogue.ts';
+import {
+  cacheStorageFileCache,
+  DownloadError,
+  downloadModelFiles,
+  type FileReport,
+  modelFilesFromDownload,
+} from '../models/hub/download.ts';
 import {
   type BrowserBackend,
+  type DeviceLimits,
   type EngineWorkerApi,
   type LoadOptions,
+  type LoadProgress,
   type LoadResult,
+  type ModelLocation,
   toWorkerErrorPayload,
+  WorkerError,
+  type WorkerRunResult,
 } from './api.ts';
 import { LensEngine } from './engine/engine.ts';
 import type { OrtRuntime } from './engine/ortRuntime.ts';
-import {
-  EngineError,
-  type LensRequest,
-  type LensResult,
-  type ModelFiles,
-  type StateResult,
-} from './engine/types.ts';
+import { EngineError, type LensResult, type ModelFiles, type StateResult } from './engine/types.ts';
+import { singleToken } from './tokenLookup.ts';
 
 type OrtModule = typeof import('onnxruntime-web/wasm');
 
 interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; description?: string };
   isFallbackAdapter?: boolean;
+  limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
 }
 interface NavigatorWithGpu {
   gpu?: { requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null> };
+  deviceMemory?: number;
+}
+interface GpuDeviceLike {
+  destroy?: () => void;
+  lost?: Promise<{ reason?: string; message?: string }>;
 }
 
 /**
  * Two ORT builds, each imported only when needed: the WebGPU one (native WebGPU EP, asyncify wasm)
  * and the plain wasm one: half the download (14 MB vs 27 MB) and no asyncify instrumentation.
+ * They are separate module instances, so a wasm fallback does not share state with a broken WebGPU one.
  */
 const ortBuilds: Record<BrowserBackend, () => Promise<OrtModule>> = {
   webgpu: async () => configureOrt(await import('onnxruntime-web/webgpu'), webgpuGlueUrl, webgpuBinaryUrl),
@@ -78,18 +97,57 @@ function describeAdapter(adapter: GpuAdapterLike): string {
   return parts.join(' / ') || 'unknown adapter';
 }
 
-async function fetchOk(url: URL): Promise<Response> {
-  const response = await fetch(url);
+function deviceMemoryBytes(): number | undefined {
+  const gib = (navigator as unknown as NavigatorWithGpu).deviceMemory;
+  return typeof gib === 'number' && gib > 0 ? gib * 1024 ** 3 : undefined;
+}
+
+/** The backend a load will try first, and the limits checkFits needs for it. */
+async function probeDevice(options: LoadOptions): Promise<DeviceLimits & { found?: GpuAdapterLike }> {
+  const memory = deviceMemoryBytes();
+  const base: FitLimits = { backend: 'wasm', ...(memory ? { deviceMemoryBytes: memory } : {}) };
+  if (stickyWasm) return { ...base, reason: stickyWasm };
+  if (options.backend === 'wasm') return { ...base, reason: 'wasm requested' };
+  const found = await findAdapter();
+  if (!found.adapter) {
+    // forced webgpu without an adapter: session creation will fail and fall back; fit as wasm
+    return { ...base, reason: found.reason };
+  }
+  const limits = found.adapter.limits ?? {};
+  return {
+    ...base,
+    backend: 'webgpu',
+    ...(limits.maxBufferSize ? { maxBufferSize: limits.maxBufferSize } : {}),
+    ...(limits.maxStorageBufferBindingSize
+      ? { maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize }
+      : {}),
+    reason: found.reason,
+    adapter: describeAdapter(found.adapter),
+    found: found.adapter,
+  };
+}
+
+async function fetchOk(url: URL, signal: AbortSignal): Promise<Response> {
+  const response = await fetch(url, { signal });
   if (!response.ok) throw new Error(`fetching ${url.pathname} failed: HTTP ${response.status}`);
   return response;
 }
 
-async function fetchModelFiles(baseUrl: string, name: string): Promise<ModelFiles> {
+async function fetchFolder(
+  baseUrl: string,
+  name: string,
+  signal: AbortSignal,
+  onProgress: ((p: LoadProgress) => void) | undefined,
+): Promise<ModelFiles> {
   const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`, self.location.href);
+  const get = async <T>(file: string, read: (r: Response) => Promise<T>): Promise<T> => {
+    onProgress?.({ stage: 'fetch', file });
+    return read(await fetchOk(new URL(file, base), signal));
+  };
   const [config, safetensors, tokenizer] = await Promise.all([
-    fetchOk(new URL('config.json', base)).then((r) => r.json() as Promise<unknown>),
-    fetchOk(new URL('model.safetensors', base)).then(async (r) => new Uint8Array(await r.arrayBuffer())),
-    fetchOk(new URL('tokenizer.json', base)).then((r) => r.json() as Promise<unknown>),
+    get('config.json', (r) => r.json() as Promise<unknown>),
+    get('model.safetensors', async (r) => new Uint8Array(await r.arrayBuffer())),
+    get('tokenizer.json', (r) => r.json() as Promise<unknown>),
   ]);
   return { name, config, safetensors, tokenizer };
 }
@@ -105,14 +163,34 @@ function transferablesOf(result: LensResult): Transferable[] {
   return [...buffers];
 }
 
-let engine: LensEngine | null = null;
+interface Loaded {
+  engine: LensEngine;
+  ort: OrtModule;
+  backend: BrowserBackend;
+  /** Kept so that a lost GPU device can be replaced by wasm without fetching again. */
+  files: ModelFiles;
+  /** Bumped per load: a late device.lost of an old engine must not touch the new one. */
+  generation: number;
+}
+
+let current: Loaded | null = null;
+let generation = 0;
+/** Set when the WebGPU device was lost: the next run reloads on wasm first. */
+let deviceLost: string | null = null;
+/** After a device loss, later loads go straight to wasm (the device would be lost again). */
+let stickyWasm: string | null = null;
+/** Test hook where ORT's device is unreachable: the next WebGPU run throws as a lost device would. */
+let simulateLoss = false;
+/** One fallback at a time: concurrent failures share it. */
+let fallingBack: Promise<void> | null = null;
 const runs = new Map<number, AbortController>();
+const loads = new Map<number, AbortController>();
 /** Loads run one after another, so two overlapping loads cannot both install an engine. */
 let loadQueue: Promise<unknown> = Promise.resolve();
 
-function requireEngine(): LensEngine {
-  if (!engine) throw new EngineError('no model is loaded', 'no-model');
-  return engine;
+function requireLoaded(): Loaded {
+  if (!current) throw new EngineError('no model is loaded', 'no-model');
+  return current;
 }
 
 /** Comlink would strip an error down to message/name/stack; throw a plain object instead. */
@@ -124,10 +202,7 @@ async function guard<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
-async function loadEngine(
-  files: ModelFiles,
-  backend: BrowserBackend,
-): Promise<{ engine: LensEngine; ort: OrtModule }> {
+async function createEngine(files: ModelFiles, backend: BrowserBackend): Promise<Loaded> {
   const ort = await ortBuilds[backend]();
   const engine = await LensEngine.load(ort as unknown as OrtRuntime, files, {
     executionProviders: [backend],
@@ -135,93 +210,290 @@ async function loadEngine(
     // errors only: ORT warns on every session that shape ops run on the CPU, which is by design
     sessionOptions: { logSeverityLevel: 3 },
   });
-  return { engine, ort };
+  const loaded: Loaded = { engine, ort, backend, files, generation: ++generation };
+  if (backend === 'webgpu') watchDevice(loaded);
+  return loaded;
 }
 
-async function loadModel(modelBaseUrl: string, options: LoadOptions): Promise<LoadResult> {
-  for (const controller of runs.values()) controller.abort();
-  const previous = engine;
-  engine = null;
-  await previous?.dispose();
+/** ORT sets env.webgpu.device once its first WebGPU session exists (the asyncify build). */
+function ortDevice(ort: OrtModule): GpuDeviceLike | undefined {
+  try {
+    const device = (ort.env.webgpu as { device?: unknown } | undefined)?.device;
+    return device && typeof device === 'object' ? (device as GpuDeviceLike) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function watchDevice(loaded: Loaded): void {
+  const device = ortDevice(loaded.ort);
+  device?.lost
+    ?.then((info) => {
+      if (current?.generation !== loaded.generation) return;
+      deviceLost = `the GPU device was lost (${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''})`;
+    })
+    .catch(() => undefined);
+}
+
+async function release(loaded: Loaded | null): Promise<void> {
+  // a lost device can make releasing its sessions throw: the engine is gone either way
+  await loaded?.engine.dispose().catch((error: unknown) => {
+    console.warn('[lenslab] releasing the previous engine failed', error);
+  });
+}
+
+async function loadModel(
+  location: ModelLocation,
+  options: LoadOptions,
+  onProgress: ((p: LoadProgress) => void) | undefined,
+  signal: AbortSignal,
+): Promise<LoadResult> {
   wasmThreads = options.wasmThreads;
-  const name = options.name ?? modelBaseUrl.replace(/\/+$/, '').split('/').pop() ?? 'model';
+  const notes: string[] = [];
   const fetchStart = performance.now();
-  const files = await fetchModelFiles(modelBaseUrl, name);
-  const initStart = performance.now();
-  const found = await findAdapter();
-  let note = found.reason;
-  let fellBack = false;
-  let loaded: { engine: LensEngine; ort: OrtModule } | null = null;
-  const wantWebgpu = options.backend ? options.backend === 'webgpu' : found.adapter !== undefined;
-  if (options.backend === 'wasm') note = 'wasm requested';
-  if (wantWebgpu) {
+  const probe = await probeDevice(options);
+  let files: ModelFiles;
+  let reports: FileReport[] | undefined;
+  if (location.kind === 'hub') {
+    if (location.expected) {
+      // refuse before downloading gigabytes that cannot run here
+      const fit = checkFits({ ...location.expected, name: location.name }, probe);
+      if (!fit.ok)
+        throw new WorkerError(`${location.name} cannot run here: ${fit.reason}`, 'model-too-large');
+      notes.push(...fit.warnings);
+    }
+    const cache = typeof self.caches === 'undefined' ? undefined : cacheStorageFileCache();
+    if (!cache) notes.push('Cache Storage is not available here: files are not cached between visits');
     try {
-      loaded = await loadEngine(files, 'webgpu');
-      note = `WebGPU: ${found.adapter ? describeAdapter(found.adapter) : 'no adapter seen'}`;
+      const download = await downloadModelFiles({
+        hubUrl: location.hubUrl,
+        repo: location.repo,
+        revision: location.revision,
+        files: GPT2_FILES,
+        ...(cache ? { cache } : {}),
+        signal,
+        onProgress: (p) => onProgress?.({ stage: 'download', ...p }),
+      });
+      reports = download.report;
+      for (const r of download.report) {
+        if (r.refetchedBecause) notes.push(`${r.file}: the cached copy was unusable (${r.refetchedBecause})`);
+        if (r.cacheError) notes.push(`${r.file}: could not be cached (${r.cacheError})`);
+      }
+      files = modelFilesFromDownload(location.name, download.files);
+    } catch (error) {
+      if (error instanceof DownloadError && error.code === 'cancelled')
+        throw new WorkerError(error.message, 'load-cancelled');
+      throw error;
+    }
+  } else {
+    const name = location.name ?? location.baseUrl.replace(/\/+$/, '').split('/').pop() ?? 'model';
+    try {
+      files = await fetchFolder(location.baseUrl, name, signal, onProgress);
+    } catch (error) {
+      if (signal.aborted) throw new WorkerError(`Loading ${name} was cancelled`, 'load-cancelled');
+      throw error;
+    }
+  }
+  if (signal.aborted) throw new WorkerError(`Loading ${files.name} was cancelled`, 'load-cancelled');
+
+  // the new files are here: only now drop the previous model (a failed download keeps it)
+  for (const controller of runs.values()) controller.abort();
+  const previous = current;
+  current = null;
+  await release(previous);
+
+  const initStart = performance.now();
+  let note = probe.reason;
+  let fellBack = false;
+  let loaded: Loaded | null = null;
+  const wantWebgpu = !stickyWasm && (options.backend ? options.backend === 'webgpu' : !!probe.found);
+  if (wantWebgpu) {
+    onProgress?.({ stage: 'init', backend: 'webgpu' });
+    try {
+      loaded = await createEngine(files, 'webgpu');
+      note = `WebGPU: ${probe.adapter ?? 'no adapter seen'}`;
     } catch (error) {
       fellBack = true;
       note = `WebGPU failed, using wasm: ${(error as Error).message ?? String(error)}`;
       console.warn(`[lenslab] ${note}`);
     }
   }
-  loaded ??= await loadEngine(files, 'wasm');
-  engine = loaded.engine;
+  if (!loaded) {
+    onProgress?.({ stage: 'init', backend: 'wasm' });
+    loaded = await createEngine(files, 'wasm');
+  }
+  current = loaded;
+  deviceLost = null;
+  simulateLoss = false;
   const done = performance.now();
   return {
     info: loaded.engine.info,
     backend: loaded.engine.backend,
     backendNote: note,
     fellBack,
-    ...(found.adapter ? { adapter: describeAdapter(found.adapter) } : {}),
+    ...(probe.adapter ? { adapter: probe.adapter } : {}),
     crossOriginIsolated: self.crossOriginIsolated,
     // ORT settles the count at init: above 1 only when cross-origin isolated
     wasmThreads: loaded.ort.env.wasm.numThreads ?? 1,
     timings: { fetchMs: initStart - fetchStart, initMs: done - initStart },
+    ...(reports ? { files: reports } : {}),
+    notes,
   };
 }
 
+/** Replaces a WebGPU engine by a wasm one built from the same files (no fetch). */
+function fallBackToWasm(reason: string): Promise<void> {
+  fallingBack ??= (async () => {
+    const broken = current;
+    if (broken?.backend !== 'webgpu') return;
+    console.warn(`[lenslab] ${reason}: reloading the model on wasm`);
+    stickyWasm = `WebGPU stopped working earlier in this session (${reason}); using wasm`;
+    current = null;
+    await release(broken);
+    current = await createEngine(broken.files, 'wasm');
+    deviceLost = null;
+    simulateLoss = false;
+  })().finally(() => {
+    fallingBack = null;
+  });
+  return fallingBack;
+}
+
+/** Errors that say something about the request, not the device: no point retrying elsewhere. */
+function isRequestError(error: unknown): boolean {
+  return error instanceof EngineError && error.code !== 'device-lost';
+}
+
+/**
+ * Runs `work` on the current engine; on WebGPU, a lost device or an ORT failure reloads the model on
+ * wasm and retries once. Returns the reason when it fell back.
+ */
+async function withFallback<T>(
+  work: (engine: LensEngine) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<{ value: T; fellBack?: string }> {
+  if (fallingBack) await fallingBack;
+  let loaded = requireLoaded();
+  let reason: string | undefined;
+  if (loaded.backend === 'webgpu' && deviceLost) {
+    reason = deviceLost;
+    await fallBackToWasm(reason);
+    loaded = requireLoaded();
+  }
+  try {
+    if (loaded.backend === 'webgpu' && simulateLoss) {
+      simulateLoss = false;
+      throw new EngineError('the GPU device was lost (simulated by debugLoseDevice)', 'device-lost');
+    }
+    const value = await work(loaded.engine);
+    return reason ? { value, fellBack: reason } : { value };
+  } catch (error) {
+    if (loaded.backend !== 'webgpu' || isRequestError(error) || signal?.aborted) throw error;
+    reason = deviceLost ?? `WebGPU run failed: ${(error as Error).message ?? String(error)}`;
+    await fallBackToWasm(reason);
+    const value = await work(requireLoaded().engine);
+    return { value, fellBack: reason };
+  }
+}
+
 const api: EngineWorkerApi = {
-  load: (modelBaseUrl: string, options: LoadOptions = {}) => {
-    const next = loadQueue.then(() => guard(() => loadModel(modelBaseUrl, options)));
+  load: (location, options = {}, onProgress, loadId) => {
+    const controller = new AbortController();
+    loads.set(loadId, controller);
+    const next = loadQueue.then(() =>
+      guard(() => loadModel(location, options ?? {}, onProgress, controller.signal)).finally(() => {
+        loads.delete(loadId);
+        (onProgress as Partial<Comlink.Remote<unknown>> | undefined)?.[Comlink.releaseProxy]?.();
+      }),
+    );
     loadQueue = next.catch(() => {});
     return next;
   },
 
-  tokenize: (text: string) => guard(() => requireEngine().tokenize(text)),
+  cancelLoad: (loadId) => {
+    loads.get(loadId)?.abort();
+  },
 
-  run: (request: LensRequest, onState: ((state: StateResult) => void) | undefined, runId: number) =>
+  deviceLimits: (options = {}) =>
     guard(async () => {
-      const current = requireEngine();
+      const { found: _found, ...limits } = await probeDevice(options ?? {});
+      return limits;
+    }),
+
+  tokenize: (text) => guard(() => requireLoaded().engine.tokenize(text)),
+
+  tokenIdOf: (text) =>
+    guard(() => {
+      const { engine } = requireLoaded();
+      return singleToken(
+        { encode: (t) => engine.tokenizer.encode(t), tokenText: (id) => engine.tokenText(id) },
+        text,
+      );
+    }),
+
+  run: (request, onState, runId, onChunk) =>
+    guard(async () => {
       const controller = new AbortController();
       runs.set(runId, controller);
       try {
         // not awaited one by one (a slow UI must not stall the engine), but all delivered before the
         // result: callbacks travel on their own MessagePort, which does not keep order with the reply
         const delivered: Promise<unknown>[] = [];
-        const result = await current.run(request, {
-          onState: onState
-            ? (state) => void delivered.push(Promise.resolve(onState(state)).catch(() => {}))
-            : undefined,
-          signal: controller.signal,
-        });
+        const { value: result, fellBack } = await withFallback(
+          (engine) =>
+            engine.run(request, {
+              onState: onState
+                ? (state: StateResult) => void delivered.push(Promise.resolve(onState(state)).catch(() => {}))
+                : undefined,
+              onChunk: onChunk
+                ? (states: StateResult[]) =>
+                    void delivered.push(Promise.resolve(onChunk(states)).catch(() => {}))
+                : undefined,
+              signal: controller.signal,
+            }),
+          controller.signal,
+        );
         await Promise.all(delivered);
-        return Comlink.transfer(result, transferablesOf(result));
+        const out: WorkerRunResult = fellBack
+          ? { ...result, fellBack: { from: 'webgpu', reason: fellBack } }
+          : result;
+        return Comlink.transfer(out, transferablesOf(result));
       } finally {
         runs.delete(runId);
-        (onState as Partial<Comlink.Remote<unknown>> | undefined)?.[Comlink.releaseProxy]?.();
+        for (const callback of [onState, onChunk])
+          (callback as Partial<Comlink.Remote<unknown>> | undefined)?.[Comlink.releaseProxy]?.();
       }
     }),
 
-  cancel: (runId: number) => {
+  cancel: (runId) => {
     runs.get(runId)?.abort();
   },
+
+  decodeVectors: (vectors, topK) =>
+    guard(async () => (await withFallback((engine) => engine.decodeVectors(vectors, topK))).value),
+
+  debugLoseDevice: () =>
+    guard(async () => {
+      const loaded = requireLoaded();
+      if (loaded.backend !== 'webgpu') return `nothing to lose: the model runs on ${loaded.backend}`;
+      const device = ortDevice(loaded.ort);
+      if (device?.destroy) {
+        device.destroy();
+        // device.lost resolves asynchronously; the next run must not race it
+        deviceLost ??= 'the GPU device was lost (destroyed by debugLoseDevice)';
+        return "destroyed ORT's GPUDevice";
+      }
+      // this ORT build does not expose its device (env.webgpu.device unset): fake the loss instead
+      simulateLoss = true;
+      return "ORT's GPUDevice is not reachable in this build: the next run throws a device-lost error";
+    }),
 
   dispose: () =>
     guard(async () => {
       for (const controller of runs.values()) controller.abort();
-      const current = engine;
-      engine = null;
-      await current?.dispose();
+      const previous = current;
+      current = null;
+      await release(previous);
     }),
 };
 

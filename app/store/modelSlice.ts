@@ -1,0 +1,306 @@
+/**
+ * The model: which one is loaded (built-in or a GPT-2 from the Hub), the load with its progress and
+ * cancel, the backend, the Hub's URL and reachability.
+ */
+import {
+  type CatalogueEntry,
+  findCatalogueEntry,
+  type Gpt2ModelId,
+  HUB_URL,
+} from '../../models/hub/catalogue.ts';
+import type { DeviceLimits, LoadProgress, LoadResult, ModelLocation } from '../../workers/api.ts';
+import type { Backend, ModelInfo } from '../../workers/engine/types.ts';
+import type { ModelSource } from './domain.ts';
+import { type AppError, type SliceCreator, type StoreDeps, toAppError } from './types.ts';
+
+export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type ModelChoice = 'builtin' | Gpt2ModelId;
+
+/** The load progress bar's data. */
+export interface LoadProgressView {
+  /** Model being loaded, e.g. 'gpt2-medium'. */
+  name: string;
+  stage: LoadProgress['stage'];
+  file?: string;
+  loadedBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+  phase?: string;
+  /** Download notes so far (corrupt cache entry fetched again, resumed transfer, ...). */
+  notes: string[];
+}
+
+export interface ModelSlice {
+  hubUrl: string;
+  /** undefined until probed. */
+  hubReachable?: boolean;
+  /** The picker's choice (not necessarily loaded). */
+  selectedModel: ModelChoice;
+  /** The loaded model (or the one loading when nothing is loaded yet). */
+  modelSource: ModelSource;
+  /** The model being loaded now. */
+  loadingSource?: ModelSource;
+  modelStatus: ModelStatus;
+  /** Bumped by every successful load: runs of an older model are stale. */
+  modelGeneration: number;
+  info?: ModelInfo;
+  backend?: Backend;
+  load?: LoadResult;
+  loadProgress?: LoadProgressView;
+  /** Notes of the last load (download notes, fit warnings). */
+  loadNotes: string[];
+  /** Why the backend is not WebGPU when it could have been (fell back at load, device lost). */
+  backendNote?: string;
+  loadError?: AppError;
+  deviceLimits?: DeviceLimits;
+  selectModel(choice: ModelChoice): void;
+  setHubUrl(url: string): void;
+  /** HEADs a small file of the default Hub model; sets hubReachable. */
+  checkHub(): Promise<boolean>;
+  /** Loads `source`; resolves true when it is loaded. A running load is cancelled first. */
+  loadModel(source: ModelSource): Promise<boolean>;
+  loadSelected(): Promise<boolean>;
+  cancelLoad(): void;
+  /** The offered way out of a Hub error: the built-in model (loaded again only when it is not loaded). */
+  chooseBuiltin(): Promise<boolean>;
+  /** The worker moved the model to wasm (device lost): say so, keep everything else. */
+  noteBackendFallback(reason: string): void;
+  dismissLoadError(): void;
+}
+
+export function choiceOf(source: ModelSource): ModelChoice | undefined {
+  if (source.source === 'builtin') return 'builtin';
+  return findCatalogueEntry(source.repo)?.id;
+}
+
+export function sourceOf(choice: ModelChoice): ModelSource {
+  if (choice === 'builtin') return { source: 'builtin' };
+  const entry = findCatalogueEntry(choice)!;
+  return { source: 'hub', repo: entry.repo, revision: 'main' };
+}
+
+export function sameSource(a: ModelSource | undefined, b: ModelSource | undefined): boolean {
+  if (!a || !b || a.source !== b.source) return false;
+  return a.source === 'builtin' || (b.source === 'hub' && a.repo === b.repo && a.revision === b.revision);
+}
+
+export function sourceName(source: ModelSource): string {
+  if (source.source === 'builtin') return 'builtin';
+  return findCatalogueEntry(source.repo)?.id ?? source.repo;
+}
+
+/** Download and fit errors happen before the worker drops the previous model. */
+const KEEPS_PREVIOUS = new Set([
+  'http',
+  'network',
+  'size-mismatch',
+  'hash-mismatch',
+  'bad-response',
+  'model-too-large',
+  'load-cancelled',
+]);
+
+const REACHABILITY_TIMEOUT_MS = 5000;
+
+/** Why the backend is not WebGPU, unless wasm was asked for. */
+function backendNoteOf(load: LoadResult, forced: StoreDeps['backend']): string | undefined {
+  if (load.fellBack) return load.backendNote;
+  if (load.backend === 'wasm' && !forced) return `Running on wasm: ${load.backendNote}`;
+  return undefined;
+}
+
+function locationOf(source: ModelSource, deps: StoreDeps, hubUrl: string): ModelLocation {
+  if (source.source === 'builtin') return { kind: 'url', baseUrl: deps.builtinUrl, name: 'builtin' };
+  const entry: CatalogueEntry | undefined = findCatalogueEntry(source.repo);
+  return {
+    kind: 'hub',
+    hubUrl,
+    repo: source.repo,
+    revision: source.revision,
+    name: entry?.id ?? source.repo,
+    ...(entry
+      ? {
+          expected: {
+            bytes: entry.bytes,
+            nEmbd: entry.nEmbd,
+            vocabSize: entry.vocabSize,
+            nPositions: entry.nPositions,
+          },
+        }
+      : {}),
+  };
+}
+
+function progressView(name: string, p: LoadProgress, previous?: LoadProgressView): LoadProgressView {
+  const notes = previous?.name === name ? previous.notes : [];
+  if (p.stage === 'download') {
+    return {
+      name,
+      stage: p.stage,
+      file: p.file,
+      loadedBytes: p.overallLoaded,
+      totalBytes: p.overallTotal,
+      bytesPerSecond: p.bytesPerSecond,
+      etaSeconds: p.etaSeconds,
+      phase: p.phase,
+      // 'verifying the cached copy' is routine; corrupt copies, resumes and restarts are news
+      notes:
+        p.note && p.note !== 'verifying the cached copy' && !notes.includes(`${p.file}: ${p.note}`)
+          ? [...notes, `${p.file}: ${p.note}`]
+          : notes,
+    };
+  }
+  return {
+    name,
+    stage: p.stage,
+    ...(p.stage === 'fetch' ? { file: p.file } : {}),
+    loadedBytes: previous?.loadedBytes ?? 0,
+    totalBytes: previous?.totalBytes ?? 0,
+    bytesPerSecond: 0,
+    etaSeconds: null,
+    ...(p.stage === 'init' ? { phase: `building sessions on ${p.backend}` } : {}),
+    notes,
+  };
+}
+
+export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
+  let abort: AbortController | null = null;
+  let loadSeq = 0;
+
+  return (set, get) => ({
+    hubUrl: (deps.hubUrl ?? HUB_URL).replace(/\/+$/, ''),
+    selectedModel: 'builtin',
+    modelSource: { source: 'builtin' },
+    modelStatus: 'idle',
+    modelGeneration: 0,
+    loadNotes: [],
+
+    selectModel: (choice) => set({ selectedModel: choice }),
+
+    setHubUrl: (url) => {
+      const hubUrl = url.trim().replace(/\/+$/, '') || HUB_URL;
+      if (hubUrl === get().hubUrl) return;
+      set({ hubUrl, hubReachable: undefined });
+      void get().checkHub();
+    },
+
+    checkHub: async () => {
+      const hubUrl = get().hubUrl;
+      const fetcher = deps.fetch ?? globalThis.fetch?.bind(globalThis);
+      let reachable = false;
+      if (fetcher) {
+        const entry = findCatalogueEntry('gpt2-medium')!;
+        const timeout = new AbortController();
+        const timer = setTimeout(() => timeout.abort(), REACHABILITY_TIMEOUT_MS);
+        try {
+          const r = await fetcher(`${hubUrl}/${entry.repo}/resolve/main/config.json`, {
+            method: 'HEAD',
+            cache: 'no-store',
+            signal: timeout.signal,
+          });
+          reachable = r.ok;
+        } catch {
+          reachable = false;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      if (get().hubUrl !== hubUrl) return reachable;
+      // gpt2-medium is the default choice when the Hub answers; never downloaded without a click
+      const untouched = get().selectedModel === 'builtin';
+      set({ hubReachable: reachable, ...(reachable && untouched ? { selectedModel: 'gpt2-medium' } : {}) });
+      return reachable;
+    },
+
+    loadModel: async (source) => {
+      abort?.abort();
+      const seq = ++loadSeq;
+      const controller = new AbortController();
+      abort = controller;
+      const before = get();
+      const hadModel = before.modelStatus === 'ready' || (before.modelStatus === 'loading' && !!before.info);
+      const name = source.source === 'builtin' ? 'built-in model' : sourceName(source);
+      set({
+        modelStatus: 'loading',
+        loadingSource: source,
+        loadError: undefined,
+        loadProgress: {
+          name,
+          stage: 'fetch',
+          loadedBytes: 0,
+          totalBytes: 0,
+          bytesPerSecond: 0,
+          etaSeconds: null,
+          notes: [],
+        },
+        ...(hadModel ? {} : { modelSource: source }),
+      });
+      try {
+        const load = await deps.client.load(locationOf(source, deps, get().hubUrl), {
+          ...(deps.backend ? { backend: deps.backend } : {}),
+          ...(deps.wasmThreads ? { wasmThreads: deps.wasmThreads } : {}),
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (seq === loadSeq) set((s) => ({ loadProgress: progressView(name, p, s.loadProgress) }));
+          },
+        });
+        if (seq !== loadSeq) return false;
+        set((s) => ({
+          modelStatus: 'ready',
+          modelSource: source,
+          loadingSource: undefined,
+          modelGeneration: s.modelGeneration + 1,
+          load,
+          info: load.info,
+          backend: load.backend,
+          backendNote: backendNoteOf(load, deps.backend),
+          loadProgress: undefined,
+          loadNotes: load.notes,
+          // a Hub model shows as the choice; after the built-in one, the offered Hub model stays offered
+          selectedModel: source.source === 'hub' ? (choiceOf(source) ?? s.selectedModel) : s.selectedModel,
+        }));
+        void deps.client
+          .deviceLimits(deps.backend ? { backend: deps.backend } : {})
+          .then((deviceLimits) => set({ deviceLimits }))
+          .catch(() => undefined);
+        return true;
+      } catch (error) {
+        if (seq !== loadSeq) return false;
+        const appError = toAppError(error);
+        const kept = hadModel && appError.code !== undefined && KEEPS_PREVIOUS.has(appError.code);
+        const cancelled = appError.code === 'load-cancelled';
+        set({
+          modelStatus: kept ? 'ready' : cancelled ? 'idle' : 'error',
+          loadingSource: undefined,
+          loadProgress: undefined,
+          ...(cancelled ? {} : { loadError: appError }),
+          ...(kept ? {} : { info: undefined, backend: undefined, load: undefined }),
+        });
+        return false;
+      } finally {
+        if (abort === controller) abort = null;
+      }
+    },
+
+    loadSelected: () => get().loadModel(sourceOf(get().selectedModel)),
+
+    cancelLoad: () => abort?.abort(),
+
+    chooseBuiltin: async () => {
+      set({ loadError: undefined, selectedModel: 'builtin' });
+      const s = get();
+      if (s.modelStatus === 'ready' && s.modelSource.source === 'builtin') return true;
+      return s.loadModel({ source: 'builtin' });
+    },
+
+    noteBackendFallback: (reason) =>
+      set((s) => ({
+        backend: 'wasm',
+        backendNote: `WebGPU stopped working (${reason}); the model was reloaded on wasm and the run repeated`,
+        ...(s.load ? { load: { ...s.load, backend: 'wasm' as const } } : {}),
+      })),
+
+    dismissLoadError: () => set({ loadError: undefined }),
+  });
+}

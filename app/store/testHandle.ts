@@ -1,0 +1,71 @@
+/** window.__lenslab: data only (no functions), for e2e tests and debugging in the console. */
+import type { LoadResult, WorkerRunResult } from '../../workers/api.ts';
+import type { Backend, ModelInfo } from '../../workers/engine/types.ts';
+import type { Interventions, TrackedTokens } from './domain.ts';
+import type { LensStore } from './lensStore.ts';
+import type { RunStats } from './runSlice.ts';
+import type { AppError } from './types.ts';
+
+export interface LensLabWindowState {
+  modelStatus: string;
+  modelSource: unknown;
+  backend?: Backend;
+  backendNote?: string;
+  info?: ModelInfo;
+  load?: LoadResult;
+  loadNotes: string[];
+  hubUrl: string;
+  hubReachable?: boolean;
+  /** The latest finished control run. */
+  result?: WorkerRunResult;
+  /** The latest finished intervened run. */
+  intervened?: WorkerRunResult;
+  controlSeq?: number;
+  intervenedSeq?: number;
+  running: boolean;
+  tracked: TrackedTokens;
+  error?: AppError;
+  runStats: RunStats;
+  interventions: Interventions;
+  vectors: Array<{ id: string; name: string; length: number; norm: number; promotes: string[] }>;
+  /** The hash the URL holds (without '#'). */
+  sharedHash?: string;
+  linkProblems: string[];
+}
+
+export function exposeForTests(store: LensStore, target: { __lenslab?: LensLabWindowState } = window): void {
+  const publish = (): void => {
+    const s = store.getState();
+    target.__lenslab = {
+      modelStatus: s.modelStatus,
+      modelSource: s.modelSource,
+      backend: s.backend,
+      backendNote: s.backendNote,
+      info: s.info,
+      load: s.load,
+      loadNotes: s.loadNotes,
+      hubUrl: s.hubUrl,
+      hubReachable: s.hubReachable,
+      result: s.control?.result,
+      intervened: s.intervened?.result,
+      controlSeq: s.control?.seq,
+      intervenedSeq: s.intervened?.seq,
+      running: s.running,
+      tracked: s.tracked,
+      error: s.loadError ?? s.runError,
+      runStats: s.runStats,
+      interventions: s.interventions,
+      vectors: s.vectors.map((v) => ({
+        id: v.id,
+        name: v.name,
+        length: v.data.length,
+        norm: v.norm,
+        promotes: v.promotes.map((p) => p.token),
+      })),
+      sharedHash: s.sharedHash,
+      linkProblems: s.linkProblems,
+    };
+  };
+  store.subscribe(publish);
+  publish();
+}

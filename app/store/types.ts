@@ -1,0 +1,58 @@
+/** The store's combined state type, its dependencies, and the slice-creator signature. */
+import type { StateCreator } from 'zustand';
+import type { EngineClient } from '../engineClient.ts';
+import type { VectorEntry } from './domain.ts';
+import type { InterventionSlice } from './interventionSlice.ts';
+import type { ModelSlice } from './modelSlice.ts';
+import type { PromptSlice } from './promptSlice.ts';
+import type { RunSlice } from './runSlice.ts';
+import type { ShareSlice } from './shareSlice.ts';
+import type { VectorSlice } from './vectorSlice.ts';
+import type { ViewSlice } from './viewSlice.ts';
+
+export type LensState = ModelSlice &
+  PromptSlice &
+  RunSlice &
+  VectorSlice &
+  InterventionSlice &
+  ViewSlice &
+  ShareSlice;
+
+export type SliceCreator<T> = StateCreator<LensState, [], [], T>;
+
+export interface AppError {
+  message: string;
+  code?: string;
+}
+
+/** Where the library lives between visits (IndexedDB in the app, memory in tests). */
+export interface VectorPersistence {
+  load(): Promise<VectorEntry[]>;
+  save(entry: VectorEntry): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+export interface StoreDeps {
+  client: EngineClient;
+  /** Folder of the offline built-in model (config.json, model.safetensors, tokenizer.json). */
+  builtinUrl: string;
+  /** The Hub (or a server in its layout); default https://huggingface.co. */
+  hubUrl?: string;
+  /** Force a backend (e.g. ?backend=wasm); otherwise the worker detects WebGPU. */
+  backend?: 'webgpu' | 'wasm';
+  /** ORT wasm threads (e.g. ?threads=2); default ORT's choice. */
+  wasmThreads?: number;
+  persistence?: VectorPersistence;
+  /** For the Hub reachability probe; default globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Saves a file (exports); default an <a download>. */
+  download?: (blob: Blob, filename: string) => void;
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { message: String(error) };
+}

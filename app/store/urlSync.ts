@@ -1,0 +1,215 @@
+/**
+ * The URL hash as a projection of the store (app/url codec): written (debounced, replaceState) as the
+ * state changes, read once on open. A link's vectors come as data (used at once) or as recipes
+ * (recomputed by vectorSlice.materializeVectors once their model is loaded).
+ */
+import { decodeState, encodeState } from '../url/codec.ts';
+import {
+  decodeVector,
+  encodeVector,
+  type InterventionSlot,
+  type SharedStateV1,
+  type SharedVector,
+  validateAgainstModel,
+} from '../url/stateSchema.ts';
+import { vectorNorm } from '../vectors/vectorFiles.ts';
+import type { ModelSource, VectorEntry } from './domain.ts';
+import type { LensStore } from './lensStore.ts';
+import { sameSource, sourceName } from './modelSlice.ts';
+import type { Pins } from './tracking.ts';
+import type { LensState } from './types.ts';
+
+/** The window as far as the hash is concerned (a fake in tests). */
+export interface UrlTarget {
+  /** With or without '#'. */
+  getHash(): string;
+  /** Replaces the current history entry's hash (no new entry, no hashchange). */
+  replaceHash(hash: string): void;
+  /** The page's URL without the hash. */
+  baseUrl(): string;
+}
+
+export function windowUrlTarget(win: Window = window): UrlTarget {
+  return {
+    getHash: () => win.location.hash,
+    replaceHash: (hash) => {
+      const url = new URL(win.location.href);
+      url.hash = hash;
+      win.history.replaceState(win.history.state, '', url.href);
+    },
+    baseUrl: () => {
+      const url = new URL(win.location.href);
+      url.hash = '';
+      return url.href.replace(/#$/, '');
+    },
+  };
+}
+
+/** Most a link carries; the ones slots use go first. */
+const MAX_LINK_VECTORS = 64;
+
+/** The shareable state of the store. */
+export function toSharedState(s: LensState): SharedStateV1 {
+  const used = new Set(s.interventions.slots.map((slot) => slot.vectorId).filter((id) => id !== undefined));
+  const shared: SharedVector[] = [];
+  const add = (v: VectorEntry): void => {
+    if (v.recipe) shared.push({ id: v.id, name: v.name, recipe: v.recipe });
+    // an imported vector has no recipe: it travels as data, but only when a slot uses it (links stay short)
+    else if (used.has(v.id)) shared.push({ id: v.id, name: v.name, data: encodeVector(v.data) });
+  };
+  for (const v of s.vectors) if (used.has(v.id)) add(v);
+  for (const p of s.pendingVectors) shared.push(p);
+  for (const v of s.vectors) if (!used.has(v.id)) add(v);
+  const vectors = shared.slice(0, MAX_LINK_VECTORS);
+  const ids = new Set(vectors.map((v) => v.id));
+  const slots: InterventionSlot[] = s.interventions.slots
+    .filter((slot) => slot.mode === 'zero' || (slot.vectorId !== undefined && ids.has(slot.vectorId)))
+    .map((slot) => ({
+      block: slot.block,
+      kind: slot.kind,
+      mode: slot.mode,
+      ...(slot.mode !== 'zero' ? { vectorId: slot.vectorId } : {}),
+      ...(slot.mode === 'add' && slot.scale !== undefined ? { scale: slot.scale } : {}),
+    }));
+  // pinned tokens travel as [argument, answer] as shown; nothing pinned: the receiver proposes its own
+  const pinned = s.pins.argument || s.pins.answer;
+  const argument = s.pins.argument?.id ?? s.tracked.argument?.id;
+  const answer = s.pins.answer?.id ?? s.tracked.answer?.id;
+  const tracked = pinned && argument !== undefined && answer !== undefined ? [argument, answer] : [];
+  return {
+    v: 1,
+    model: s.modelSource,
+    prompt: s.prompt,
+    tracked,
+    view: { ...s.view },
+    vectors,
+    interventions: { scope: s.interventions.scope, slots },
+  };
+}
+
+function pinsOf(tracked: number[]): Pins {
+  const [argument, answer = argument] = tracked;
+  if (argument === undefined || answer === undefined) return {};
+  return { argument: { id: argument }, answer: { id: answer } };
+}
+
+export interface OpenedLink {
+  /** The model the link asks for. */
+  model: ModelSource;
+  /** The decoded state, for the checks that need the model (checkLinkAgainstModel). */
+  shared: SharedStateV1;
+}
+
+/**
+ * Reads the hash and applies it to the store (call after the library was loaded: vectors already in
+ * it are not replaced). Returns undefined when the hash is empty.
+ */
+export async function openLink(store: LensStore, hash: string): Promise<OpenedLink | undefined> {
+  if (hash.replace(/^#/, '').trim() === '') return undefined;
+  const { state: shared, problems } = await decodeState(hash);
+  const s = store.getState();
+  const have = new Set(s.vectors.map((v) => v.id));
+  const fromData: VectorEntry[] = [];
+  const pending: SharedVector[] = [];
+  for (const v of shared.vectors) {
+    if (have.has(v.id)) continue;
+    if (v.data !== undefined) {
+      const data = decodeVector(v.data);
+      fromData.push({
+        id: v.id,
+        name: v.name,
+        ...(v.recipe ? { recipe: v.recipe } : {}),
+        data,
+        norm: vectorNorm(data),
+        promotes: [],
+        createdAt: Date.now(),
+      });
+    } else if (v.recipe) {
+      pending.push(v);
+      if (!sameSource(v.recipe.model, shared.model))
+        problems.push(
+          `vector “${v.name}” was captured on ${sourceName(v.recipe.model)}; load that model to recompute it`,
+        );
+    }
+  }
+  // link vectors are not written to the library: the link itself keeps them
+  s.addVectors(fromData, false);
+  store.setState({
+    prompt: shared.prompt,
+    promptEditedAt: Date.now(),
+    view: { ...shared.view },
+    interventions: {
+      scope: shared.interventions.scope,
+      slots: shared.interventions.slots.map((slot) => ({ ...slot })),
+    },
+    pins: pinsOf(shared.tracked),
+    pendingVectors: pending,
+  });
+  s.addLinkProblems(problems);
+  return { model: shared.model, shared };
+}
+
+/** Once the link's model is loaded: block ranges, vector sizes, vocabulary; drops what does not fit. */
+export function checkLinkAgainstModel(store: LensStore, link: OpenedLink): void {
+  const s = store.getState();
+  if (!s.info) return;
+  const { state, problems } = validateAgainstModel(link.shared, {
+    nLayer: s.info.nLayer,
+    nEmbd: s.info.nEmbd,
+    vocabSize: s.info.vocabSize,
+  });
+  if (problems.length === 0) return;
+  const keep = new Set(state.interventions.slots.map((slot) => `${slot.kind}:${slot.block}`));
+  store.setState((st) => ({
+    interventions: {
+      ...st.interventions,
+      slots: st.interventions.slots.filter((slot) => keep.has(`${slot.kind}:${slot.block}`)),
+    },
+    pins: state.tracked.length === link.shared.tracked.length ? st.pins : pinsOf(state.tracked),
+  }));
+  s.addLinkProblems(problems);
+}
+
+/** The full URL of the current state. */
+export async function shareUrl(store: LensStore, target: UrlTarget): Promise<string> {
+  return `${target.baseUrl()}#${await encodeState(toSharedState(store.getState()))}`;
+}
+
+/** The fields the link is made of: anything else changing (streamed rows) does not touch the URL. */
+const projected = (s: LensState): unknown[] => [
+  s.modelSource,
+  s.prompt,
+  s.pins,
+  s.tracked,
+  s.view,
+  s.vectors,
+  s.pendingVectors,
+  s.interventions,
+];
+
+/** Keeps the hash equal to the store's state, debounced. Returns stop(). */
+export function startUrlSync(store: LensStore, target: UrlTarget, debounceMs = 250): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing = 0;
+  const write = async (): Promise<void> => {
+    timer = undefined;
+    const seq = ++writing;
+    const hash = await encodeState(toSharedState(store.getState()));
+    if (seq !== writing) return;
+    if (target.getHash().replace(/^#/, '') !== hash) target.replaceHash(hash);
+    if (store.getState().sharedHash !== hash) store.getState().setSharedHash(hash);
+  };
+  const unsubscribe = store.subscribe((s, prev) => {
+    const a = projected(s);
+    const b = projected(prev);
+    if (a.every((x, i) => x === b[i])) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => void write(), debounceMs);
+  });
+  void write();
+  return () => {
+    unsubscribe();
+    if (timer !== undefined) clearTimeout(timer);
+    writing++;
+  };
+}

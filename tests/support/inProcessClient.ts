@@ -1,0 +1,130 @@
+/**
+ * An EngineClient over a LensEngine in this process (onnxruntime-node, CPU): the store and the run
+ * controller against the real engine, without a browser. Records calls; can fail loads and runs.
+ */
+import * as ortNode from 'onnxruntime-node';
+import { type EngineClient, EngineClientError } from '../../app/engineClient.ts';
+import type { LoadResult, ModelLocation, WorkerRunResult } from '../../workers/api.ts';
+import { LensEngine } from '../../workers/engine/engine.ts';
+import type { OrtRuntime } from '../../workers/engine/ortRuntime.ts';
+import type { LensRequest, ModelFiles } from '../../workers/engine/types.ts';
+import { singleToken } from '../../workers/tokenLookup.ts';
+
+const ort = ortNode as unknown as OrtRuntime;
+
+export interface InProcessClient extends EngineClient {
+  calls: Array<{ method: string; request?: LensRequest; location?: ModelLocation }>;
+  /** Runs started and how many were aborted by their signal. */
+  aborted: number;
+  /** The next load rejects with this code (e.g. 'http', 'load-cancelled'). */
+  failNextLoad(code: string, message?: string): void;
+  /** The next run resolves with fellBack set, as after a lost GPU device. */
+  fallBackNextRun(reason: string): void;
+  /** Every run waits this long before it reaches the engine (time to supersede it). */
+  delayRuns(ms: number): void;
+  dispose(): Promise<void>;
+}
+
+/** `models` by location: 'builtin' for url locations, the repo for hub ones. */
+export function inProcessClient(models: Record<string, ModelFiles>): InProcessClient {
+  let engine: LensEngine | null = null;
+  let loadFailure: { code: string; message: string } | null = null;
+  let fallBackReason: string | null = null;
+  let runDelay = 0;
+  const calls: InProcessClient['calls'] = [];
+  const client: InProcessClient = {
+    calls,
+    aborted: 0,
+    failNextLoad: (code, message = `load failed (${code})`) => {
+      loadFailure = { code, message };
+    },
+    fallBackNextRun: (reason) => {
+      fallBackReason = reason;
+    },
+    delayRuns: (ms) => {
+      runDelay = ms;
+    },
+    load: async (location, options = {}) => {
+      calls.push({ method: 'load', location });
+      options.onProgress?.({ stage: 'fetch', file: 'config.json' });
+      await new Promise((r) => setTimeout(r, 1));
+      if (options.signal?.aborted) throw new EngineClientError('cancelled', 'load-cancelled');
+      if (loadFailure) {
+        const failure = loadFailure;
+        loadFailure = null;
+        throw new EngineClientError(failure.message, failure.code);
+      }
+      const key = location.kind === 'url' ? 'builtin' : location.repo;
+      const files = models[key];
+      if (!files) throw new EngineClientError(`config.json: HTTP 404 from ${key}`, 'http');
+      options.onProgress?.({ stage: 'init', backend: 'wasm' });
+      await engine?.dispose();
+      engine = await LensEngine.load(ort, files, { executionProviders: ['cpu'], backend: 'wasm' });
+      return {
+        info: engine.info,
+        backend: 'wasm',
+        backendNote: 'in-process',
+        fellBack: false,
+        crossOriginIsolated: false,
+        wasmThreads: 1,
+        timings: { fetchMs: 0, initMs: 0 },
+        notes: [],
+      } satisfies LoadResult;
+    },
+    deviceLimits: async () => ({ backend: 'wasm', reason: 'in-process' }),
+    tokenize: async (text) => {
+      if (!engine) throw new EngineClientError('no model is loaded', 'no-model');
+      try {
+        return engine.tokenize(text);
+      } catch (error) {
+        throw new EngineClientError((error as Error).message, (error as { code?: string }).code);
+      }
+    },
+    tokenIdOf: async (text) => {
+      const e = engine;
+      if (!e) throw new EngineClientError('no model is loaded', 'no-model');
+      try {
+        return singleToken(
+          { encode: (t) => e.tokenizer.encode(t), tokenText: (id) => e.tokenText(id) },
+          text,
+        );
+      } catch (error) {
+        throw new EngineClientError((error as Error).message, (error as { code?: string }).code);
+      }
+    },
+    run: async (request, options = {}) => {
+      calls.push({ method: 'run', request });
+      if (!engine) throw new EngineClientError('no model is loaded', 'no-model');
+      const signal = options.signal;
+      signal?.addEventListener('abort', () => client.aborted++, { once: true });
+      if (runDelay > 0) await new Promise((r) => setTimeout(r, runDelay));
+      try {
+        const result: WorkerRunResult = await engine.run(request, {
+          ...(options.onChunk ? { onChunk: options.onChunk } : {}),
+          ...(options.onState ? { onState: options.onState } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        if (fallBackReason) {
+          result.fellBack = { from: 'webgpu', reason: fallBackReason };
+          fallBackReason = null;
+        }
+        return result;
+      } catch (error) {
+        throw new EngineClientError((error as Error).message, (error as { code?: string }).code);
+      }
+    },
+    decodeVectors: async (vectors, topK) => {
+      calls.push({ method: 'decodeVectors' });
+      if (!engine) throw new EngineClientError('no model is loaded', 'no-model');
+      return engine.decodeVectors(vectors, topK);
+    },
+    debugLoseDevice: async () => 'nothing to lose',
+    terminate: () => {},
+    onWorkerLost: () => () => {},
+    dispose: async () => {
+      await engine?.dispose();
+      engine = null;
+    },
+  };
+  return client;
+}
