@@ -8,6 +8,8 @@
  * Vectors travel as float16, little-endian, base64url ("data"); the helpers are here because the
  * format is part of the schema. A 1024-d vector is 2,048 bytes -> 2,731 characters.
  */
+
+import { floatToHalf, halfToFloat } from '../../models/safetensors.ts';
 import type { InterventionMode } from '../../workers/engine/types.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -516,45 +518,9 @@ export function base64UrlDecode(textIn: string): Uint8Array {
   return out;
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half bits of `value`, rounded to nearest even (overflow gives infinity). */
-export function toFloat16Bits(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    // subnormal half: value * 2^24, rounded
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  // a carry out of the mantissa correctly bumps the exponent (up to infinity)
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
-}
-
-export function fromFloat16Bits(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
+/** IEEE half bits of `value`, rounded to nearest even (overflow gives infinity): the checkpoint reader's. */
+export const toFloat16Bits = floatToHalf;
+export const fromFloat16Bits = halfToFloat;
 
 /** A vector as link data: float16 (relative error <= 2^-11 per normal value). Throws on non-finite or > 65504. */
 export function encodeVector(values: ArrayLike<number>): string {
