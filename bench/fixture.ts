@@ -5,7 +5,7 @@
  * safetensors bytes (no second copy). gpt2-medium's 1.4 GB take about a second instead of ~16 s.
  * The values differ from makeGpt2Fixture's for the same seed; only timings and memory are measured.
  */
-import { seededRandom } from '../models/fixtures.ts';
+import { gpt2FixtureConfig, gpt2WeightSpecs, seededRandom, type WeightSpec } from '../models/fixtures.ts';
 
 export interface ModelShape {
   name: string;
@@ -28,46 +28,17 @@ export const MODEL_SHAPES: Record<string, ModelShape> = {
   },
 };
 
-interface Spec {
-  name: string;
-  shape: number[];
-  center: number;
-  std: number;
-}
-
 const TABLE_BITS = 16;
 
 export function fastGpt2Fixture(
   shape: ModelShape,
   seed = 1,
 ): { config: Record<string, unknown>; safetensors: Uint8Array } {
-  const { nLayer, nEmbd: d, nHead, nPositions, vocabSize } = shape;
-  const specs: Spec[] = [];
-  const gauss = (name: string, dims: number[], std: number): void => {
-    specs.push({ name, shape: dims, center: 0, std });
-  };
-  const around = (name: string, dims: number[], center: number, std: number): void => {
-    specs.push({ name, shape: dims, center, std });
-  };
-  gauss('wte.weight', [vocabSize, d], 0.5);
-  gauss('wpe.weight', [nPositions, d], 0.2);
-  for (let i = 0; i < nLayer; i++) {
-    const p = `h.${i}.`;
-    around(`${p}ln_1.weight`, [d], 1, 0.1);
-    gauss(`${p}ln_1.bias`, [d], 0.05);
-    gauss(`${p}attn.c_attn.weight`, [d, 3 * d], 1.2 / Math.sqrt(d));
-    gauss(`${p}attn.c_attn.bias`, [3 * d], 0.05);
-    gauss(`${p}attn.c_proj.weight`, [d, d], 0.6 / Math.sqrt(d));
-    gauss(`${p}attn.c_proj.bias`, [d], 0.05);
-    around(`${p}ln_2.weight`, [d], 1, 0.1);
-    gauss(`${p}ln_2.bias`, [d], 0.05);
-    gauss(`${p}mlp.c_fc.weight`, [d, 4 * d], 1 / Math.sqrt(d));
-    gauss(`${p}mlp.c_fc.bias`, [4 * d], 0.1);
-    gauss(`${p}mlp.c_proj.weight`, [4 * d, d], 0.5 / Math.sqrt(4 * d));
-    gauss(`${p}mlp.c_proj.bias`, [d], 0.05);
-  }
-  around('ln_f.weight', [d], 1, 0.1);
-  gauss('ln_f.bias', [d], 0.05);
+  // the same tensors and scales as makeGpt2Fixture; only the way values are drawn differs
+  const options = { ...shape, seed };
+  const specs = gpt2WeightSpecs(options).filter((spec) => !('fill' in spec)) as Array<
+    Extract<WeightSpec, { std: number }>
+  >;
 
   // header exactly as writeSafetensors lays it out: 8 + header length is a multiple of 8
   const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
@@ -116,20 +87,6 @@ export function fastGpt2Fixture(
     at = end;
   }
 
-  const config = {
-    architectures: ['GPT2LMHeadModel'],
-    model_type: 'gpt2',
-    activation_function: 'gelu_new',
-    n_layer: nLayer,
-    n_head: nHead,
-    n_embd: d,
-    n_positions: nPositions,
-    n_ctx: nPositions,
-    vocab_size: vocabSize,
-    layer_norm_epsilon: 1e-5,
-    bos_token_id: 50256,
-    eos_token_id: 50256,
-    lenslab_fixture: { seed, note: 'random weights, not a trained model (bench fast generator)' },
-  };
+  const config = gpt2FixtureConfig(options, 'random weights, not a trained model (bench fast generator)');
   return { config, safetensors: out };
 }

@@ -39,9 +39,75 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function makeGpt2Fixture(options: FixtureOptions): Fixture {
-  const { nLayer, nEmbd: d, nHead, nPositions } = options;
+/** A tensor of a fixture: normal(center, std) values, or a fixed fill (the legacy mask buffers). */
+export type WeightSpec = { name: string; shape: number[] } & (
+  | { center: number; std: number }
+  | { fill: (index: number) => number }
+);
+
+/** Every tensor of a fixture checkpoint, in file order, with the scales its values are drawn at. */
+export function gpt2WeightSpecs(options: FixtureOptions): WeightSpec[] {
+  const { nLayer, nEmbd: d, nPositions } = options;
   const vocabSize = options.vocabSize ?? 50257;
+  const prefix = options.transformerPrefix ? 'transformer.' : '';
+  const specs: WeightSpec[] = [];
+  const gauss = (name: string, shape: number[], std: number, center = 0): void => {
+    specs.push({ name, shape, center, std });
+  };
+  gauss(`${prefix}wte.weight`, [vocabSize, d], 0.5);
+  gauss(`${prefix}wpe.weight`, [nPositions, d], 0.2);
+  for (let i = 0; i < nLayer; i++) {
+    const p = `${prefix}h.${i}.`;
+    gauss(`${p}ln_1.weight`, [d], 0.1, 1);
+    gauss(`${p}ln_1.bias`, [d], 0.05);
+    if (options.legacyBuffers) {
+      // real checkpoints store the causal mask as a float buffer of the full context
+      const ctx = Math.min(nPositions, 64);
+      specs.push({
+        name: `${p}attn.bias`,
+        shape: [1, 1, ctx, ctx],
+        fill: (k) => (k % ctx <= Math.floor(k / ctx) ? 1 : 0),
+      });
+      specs.push({ name: `${p}attn.masked_bias`, shape: [], fill: () => -1e4 });
+    }
+    gauss(`${p}attn.c_attn.weight`, [d, 3 * d], 1.2 / Math.sqrt(d));
+    gauss(`${p}attn.c_attn.bias`, [3 * d], 0.05);
+    gauss(`${p}attn.c_proj.weight`, [d, d], 0.6 / Math.sqrt(d));
+    gauss(`${p}attn.c_proj.bias`, [d], 0.05);
+    gauss(`${p}ln_2.weight`, [d], 0.1, 1);
+    gauss(`${p}ln_2.bias`, [d], 0.05);
+    gauss(`${p}mlp.c_fc.weight`, [d, 4 * d], 1 / Math.sqrt(d));
+    gauss(`${p}mlp.c_fc.bias`, [4 * d], 0.1);
+    gauss(`${p}mlp.c_proj.weight`, [4 * d, d], 0.5 / Math.sqrt(4 * d));
+    gauss(`${p}mlp.c_proj.bias`, [d], 0.05);
+  }
+  gauss(`${prefix}ln_f.weight`, [d], 0.1, 1);
+  gauss(`${prefix}ln_f.bias`, [d], 0.05);
+  if (options.untiedLmHead) gauss('lm_head.weight', [vocabSize, d], 0.5);
+  return specs;
+}
+
+/** config.json of a fixture checkpoint; `lenslab_fixture` marks it as random weights. */
+export function gpt2FixtureConfig(options: FixtureOptions, note: string): Record<string, unknown> {
+  const { nLayer, nEmbd, nHead, nPositions } = options;
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    activation_function: 'gelu_new',
+    n_layer: nLayer,
+    n_head: nHead,
+    n_embd: nEmbd,
+    n_positions: nPositions,
+    n_ctx: nPositions,
+    vocab_size: options.vocabSize ?? 50257,
+    layer_norm_epsilon: 1e-5,
+    bos_token_id: 50256,
+    eos_token_id: 50256,
+    lenslab_fixture: { seed: options.seed ?? 1, note },
+  };
+}
+
+export function makeGpt2Fixture(options: FixtureOptions): Fixture {
   const dtype = options.dtype ?? 'F32';
   const random = seededRandom(options.seed ?? 1);
   // Box-Muller normal samples
@@ -51,55 +117,13 @@ export function makeGpt2Fixture(options: FixtureOptions): Fixture {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   };
   const tensors = new Map<string, TensorToWrite>();
-  const prefix = options.transformerPrefix ? 'transformer.' : '';
-  const add = (name: string, shape: number[], fill: (i: number) => number): void => {
-    const n = shape.reduce((a, b) => a * b, 1);
+  for (const spec of gpt2WeightSpecs(options)) {
+    const n = spec.shape.reduce((x, y) => x * y, 1);
     const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = fill(i);
-    tensors.set(name, { dtype, shape, data });
-  };
-  const gauss = (std: number) => () => std * normal();
-  const around = (center: number, std: number) => () => center + std * normal();
-  add(`${prefix}wte.weight`, [vocabSize, d], gauss(0.5));
-  add(`${prefix}wpe.weight`, [nPositions, d], gauss(0.2));
-  for (let i = 0; i < nLayer; i++) {
-    const p = `${prefix}h.${i}.`;
-    add(`${p}ln_1.weight`, [d], around(1, 0.1));
-    add(`${p}ln_1.bias`, [d], gauss(0.05));
-    if (options.legacyBuffers) {
-      // real checkpoints store the causal mask as a float buffer of the full context
-      const ctx = Math.min(nPositions, 64);
-      add(`${p}attn.bias`, [1, 1, ctx, ctx], (k) => (k % ctx <= Math.floor(k / ctx) ? 1 : 0));
-      add(`${p}attn.masked_bias`, [], () => -1e4);
-    }
-    add(`${p}attn.c_attn.weight`, [d, 3 * d], gauss(1.2 / Math.sqrt(d)));
-    add(`${p}attn.c_attn.bias`, [3 * d], gauss(0.05));
-    add(`${p}attn.c_proj.weight`, [d, d], gauss(0.6 / Math.sqrt(d)));
-    add(`${p}attn.c_proj.bias`, [d], gauss(0.05));
-    add(`${p}ln_2.weight`, [d], around(1, 0.1));
-    add(`${p}ln_2.bias`, [d], gauss(0.05));
-    add(`${p}mlp.c_fc.weight`, [d, 4 * d], gauss(1 / Math.sqrt(d)));
-    add(`${p}mlp.c_fc.bias`, [4 * d], gauss(0.1));
-    add(`${p}mlp.c_proj.weight`, [4 * d, d], gauss(0.5 / Math.sqrt(4 * d)));
-    add(`${p}mlp.c_proj.bias`, [d], gauss(0.05));
+    if ('fill' in spec) for (let i = 0; i < n; i++) data[i] = spec.fill(i);
+    else for (let i = 0; i < n; i++) data[i] = spec.center + spec.std * normal();
+    tensors.set(spec.name, { dtype, shape: spec.shape, data });
   }
-  add(`${prefix}ln_f.weight`, [d], around(1, 0.1));
-  add(`${prefix}ln_f.bias`, [d], gauss(0.05));
-  if (options.untiedLmHead) add('lm_head.weight', [vocabSize, d], gauss(0.5));
-  const config = {
-    architectures: ['GPT2LMHeadModel'],
-    model_type: 'gpt2',
-    activation_function: 'gelu_new',
-    n_layer: nLayer,
-    n_head: nHead,
-    n_embd: d,
-    n_positions: nPositions,
-    n_ctx: nPositions,
-    vocab_size: vocabSize,
-    layer_norm_epsilon: 1e-5,
-    bos_token_id: 50256,
-    eos_token_id: 50256,
-    lenslab_fixture: { seed: options.seed ?? 1, note: 'random weights, not a trained model' },
-  };
+  const config = gpt2FixtureConfig(options, 'random weights, not a trained model');
   return { config, safetensors: writeSafetensors(tensors) };
 }
