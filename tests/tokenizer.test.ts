@@ -1,23 +1,12 @@
 import { encode as referenceEncode } from 'gpt-tokenizer/encoding/r50k_base';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../models/fixtures.ts';
 import { buildGpt2TokenizerJson, parseMerges } from '../models/tokenizer/gpt2TokenizerJson.ts';
 import { loadGpt2TokenizerJsonFromPackage } from '../models/tokenizer/nodeAssets.ts';
 import { TextTokenizer, TokenizerError, visibleToken } from '../models/tokenizer/tokenizer.ts';
 
 const json = loadGpt2TokenizerJsonFromPackage();
 const tok = TextTokenizer.fromJson(json);
-
-/** mulberry32: small, fast, deterministic. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Strings whose ids differ from r50k_base, reported together so one failure shows them all. */
 function mismatches(texts: readonly string[]): { text: string; ours: number[]; reference: number[] }[] {
@@ -236,7 +225,7 @@ describe('TextTokenizer.encode matches r50k_base (gpt-tokenizer)', () => {
       "'ll",
       "'RE",
     ];
-    const rand = mulberry32(20240517);
+    const rand = seededRandom(20240517);
     const texts: string[] = [];
     for (let i = 0; i < 400; i++) {
       const n = 1 + Math.floor(rand() * 12);
@@ -248,7 +237,7 @@ describe('TextTokenizer.encode matches r50k_base (gpt-tokenizer)', () => {
   });
 
   it('200 seeded random code-point strings', () => {
-    const rand = mulberry32(7);
+    const rand = seededRandom(7);
     const texts: string[] = [];
     for (let i = 0; i < 200; i++) {
       let text = '';

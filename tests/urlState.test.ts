@@ -15,22 +15,11 @@ import {
   validateAgainstModel,
   validateState,
 } from '../app/url/stateSchema.ts';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../models/fixtures.ts';
 
 /** An o-vector-like vector: roughly normal values of scale ~1, a few large outliers. */
 function vector(dim: number, seed = 1): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) {
     const g = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
@@ -179,7 +168,7 @@ describe('malformed links give the default state and a reason', () => {
 
   it('random damage to a valid link never throws and always yields a valid state', async () => {
     const hash = await encodeState(fullState());
-    const r = rng(7);
+    const r = seededRandom(7);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let k = 0; k < 150; k++) {
       const chars = hash.split('');
@@ -582,7 +571,7 @@ describe('float16 vectors', () => {
 
 describe('base64url', () => {
   it('matches Node for every length, and decodes back', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     for (let n = 0; n < 40; n++) {
       const bytes = Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
       const text = base64UrlEncode(bytes);

@@ -11,6 +11,7 @@
 
 import { floatToHalf, halfToFloat } from '../../models/safetensors.ts';
 import type { InterventionMode } from '../../workers/engine/types.ts';
+import type { ModelSource, SublayerKind, VectorRecipe } from '../store/domain.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -35,15 +36,9 @@ export const REVISION_PATTERN = /^[\w.-]+(\/[\w.-]+)*$/;
 const safePath = (s: string): boolean => !s.includes('..') && s.split('/').every((seg) => /^\w/.test(seg));
 export const VECTOR_ID_PATTERN = /^[\w.-]+$/;
 
-export type ModelRef = { source: 'builtin' } | { source: 'hub'; repo: string; revision: string };
-export type SublayerKind = 'ffn' | 'attn';
-
-export interface VectorRecipe {
-  model: ModelRef;
-  prompt: string;
-  block: number;
-  kind: SublayerKind;
-}
+// the link carries the app's own domain types: one definition for both
+export type { SublayerKind, VectorRecipe } from '../store/domain.ts';
+export type ModelRef = ModelSource;
 
 export interface SharedVector {
   id: string;
