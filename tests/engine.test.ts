@@ -344,6 +344,21 @@ describe('engine extras', () => {
     changed.prompts[0]!.states.forEach((state, s) => expectStateMatches(state, ref.logits(s, 2), stats));
   });
 
+  it('a last-position request reuses a cached every-position trunk and gives the same results', async () => {
+    const all = await engine.run({
+      prompts: [[3, 1, 4, 1, 5]],
+      track: [9],
+      positions: 'all',
+      reuseTrunk: true,
+    });
+    // reused first: the only cached trunk for this prompt is then the every-position one
+    const reused = await engine.run({ prompts: [[3, 1, 4, 1, 5]], track: [9, 2], reuseTrunk: true });
+    const fresh = await engine.run({ prompts: [[3, 1, 4, 1, 5]], track: [9, 2] });
+    expect(all.prompts[0]!.byPosition).toHaveLength(5);
+    expect(reused.timings.trunkMs).toBeLessThan(fresh.timings.trunkMs + 1);
+    expect(reused.prompts[0]!.states).toEqual(fresh.prompts[0]!.states);
+  });
+
   it('decodes a vector on its own through ln_f and the unembedding', async () => {
     const vector = randomVector(32, 5);
     const [decoded] = await engine.decodeVectors([vector], 5);

@@ -189,10 +189,11 @@ export class LensEngine {
       const trunkStart = now();
       const batchPrompts = batch.map((i) => prompts[i]!);
       const key = trunkKey(batchPrompts, iv, allPositions);
-      const cached = this.trunkCache.get(key);
-      // the key's hash could collide: a hit must hold the very same intervention tensors
-      let trunkOut =
-        request.reuseTrunk && cached && sameInterventions(cached.iv, iv) ? cached.output : undefined;
+      // a last-position request can also read its rows from a cached every-position trunk
+      let trunkOut = request.reuseTrunk
+        ? (this.cachedTrunk(key, iv) ??
+          (allPositions ? undefined : this.cachedTrunk(trunkKey(batchPrompts, iv, true), iv)))
+        : undefined;
       if (!trunkOut) {
         trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
         this.remember(key, { iv, output: trunkOut });
@@ -225,6 +226,12 @@ export class LensEngine {
     }
     timings.totalMs = now() - started;
     return { model: this.info, backend: this.backend, prompts: results, timings };
+  }
+
+  private cachedTrunk(key: string, iv: InterventionArrays): TrunkOutput | undefined {
+    const cached = this.trunkCache.get(key);
+    // the key's hash could collide: a hit must hold the very same intervention tensors
+    return cached && sameInterventions(cached.iv, iv) ? cached.output : undefined;
   }
 
   private remember(key: string, entry: { iv: InterventionArrays; output: TrunkOutput }): void {
@@ -388,7 +395,10 @@ export class LensEngine {
         const residual = new Float32Array(N * d);
         const trackedIds = new BigInt64Array(N * K);
         chunk.forEach(([s, b, p], n) => {
-          const from = ((b * S + s) * P + p) * d;
+          // rows of a last-position request sit at p = 0, or at the prompt's last position when
+          // they come from a cached every-position trunk
+          const at = allPositions || P === 1 ? p : trunkOut.lengths[b]! - 1;
+          const from = ((b * S + s) * P + at) * d;
           residual.set(trunkOut.residual.subarray(from, from + d), n * d);
           tracked[batch[b]!]!.forEach((id, k) => {
             trackedIds[n * K + k] = BigInt(id);
