@@ -387,12 +387,12 @@ describe('schema validation', () => {
       'vectors[1].id: "ok" is used twice; dropped the second',
       'vectors[2].id: "bad id!" is not a vector id; dropped',
       'vectors[4].data: 3 bytes is not a whole number of float16 values; dropped',
-      'vectors[4] ("three") has neither a recipe nor data; dropped',
+      'vectors[4] ("three") has neither a recipe, data nor a file; dropped',
       'vectors[5].data: value 0 is not a finite number; dropped',
-      'vectors[5] ("inf") has neither a recipe nor data; dropped',
+      'vectors[5] ("inf") has neither a recipe, data nor a file; dropped',
       'vectors[6].data: bad base64 (character "$" at 2); dropped',
-      'vectors[6] ("b64") has neither a recipe nor data; dropped',
-      'vectors[7] ("none") has neither a recipe nor data; dropped',
+      'vectors[6] ("b64") has neither a recipe, data nor a file; dropped',
+      'vectors[7] ("none") has neither a recipe, data nor a file; dropped',
       'vectors[8].name is missing; using the id',
       'vectors[9] is not an object; dropped',
     ]);
@@ -456,7 +456,7 @@ describe('schema validation', () => {
       'vectors[0].recipe.block: "x" is not a block number',
       'vectors[0].recipe: dropped',
       'vectors[1].recipe is not an object; dropped',
-      'vectors[1] ("b") has neither a recipe nor data; dropped',
+      'vectors[1] ("b") has neither a recipe, data nor a file; dropped',
     ]);
   });
 });

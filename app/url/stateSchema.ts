@@ -35,6 +35,10 @@ export const REVISION_PATTERN = /^[\w.-]+(\/[\w.-]+)*$/;
 /** Both end up in a Hub URL path: no "." or ".." segments, nothing starting with "." or "-". */
 const safePath = (s: string): boolean => !s.includes('..') && s.split('/').every((seg) => /^\w/.test(seg));
 export const VECTOR_ID_PATTERN = /^[\w.-]+$/;
+/** A shipped vector file: relative, plain segments, .npy. */
+export const VECTOR_ASSET_PATTERN = /^[\w-]+(\/[\w.-]+)*\.npy$/;
+export const isVectorAsset = (v: unknown): v is string =>
+  typeof v === 'string' && v.length <= 200 && VECTOR_ASSET_PATTERN.test(v) && safePath(v);
 
 // the link carries the app's own domain types: one definition for both
 export type { SublayerKind, VectorRecipe } from '../store/domain.ts';
@@ -47,6 +51,12 @@ export interface SharedVector {
   recipe?: VectorRecipe;
   /** An imported (or frozen) vector: float16 little-endian, base64url (`encodeVector`). */
   data?: string;
+  /**
+   * A .npy file the app itself ships, relative to its `vectors/` folder (the paper's released
+   * o-vectors: "paper/city_capital_o19_gpt2-medium.npy"). Never a URL: a link cannot make the app fetch
+   * from elsewhere.
+   */
+  asset?: string;
 }
 
 export interface InterventionSlot {
@@ -244,8 +254,12 @@ function vectors(v: unknown, problems: Problems): SharedVector[] {
       if (why) problems.push(`${path}.data: ${why}; dropped`);
       else vector.data = item.data as string;
     }
-    if (!vector.recipe && vector.data === undefined) {
-      problems.push(`${path} (${show(name)}) has neither a recipe nor data; dropped`);
+    if (item.asset !== undefined) {
+      if (isVectorAsset(item.asset)) vector.asset = item.asset;
+      else problems.push(`${path}.asset: ${show(item.asset)} is not a file of the app's vectors folder; dropped`);
+    }
+    if (!vector.recipe && vector.data === undefined && vector.asset === undefined) {
+      problems.push(`${path} (${show(name)}) has neither a recipe, data nor a file; dropped`);
       return;
     }
     ids.add(id);
@@ -431,7 +445,7 @@ export function validateAgainstModel(state: SharedStateV1, model: ModelShape): V
       );
       delete next.recipe;
     }
-    if (!next.recipe && next.data === undefined) {
+    if (!next.recipe && next.data === undefined && next.asset === undefined) {
       problems.push(`${path} (${show(v.name)}): nothing usable is left; dropped`);
       return;
     }
