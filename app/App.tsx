@@ -3,11 +3,15 @@ import type { ReactElement } from 'react';
 import { BackendBadge, BackendNote } from './components/BackendBadge.tsx';
 import { CapturePanel } from './components/CapturePanel.tsx';
 import { DebugPanel } from './components/DebugPanel.tsx';
+import { DeckPanel } from './components/DeckPanel.tsx';
+import { useDecks } from './deck/deckContext.ts';
+import './components/deck.css';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { LensView, TopKView } from './components/LensView.tsx';
 import { LinkProblems } from './components/LinkProblems.tsx';
 import { LoadProgress } from './components/LoadProgress.tsx';
 import { ModelLabel, ModelPicker } from './components/ModelPicker.tsx';
+import { PresentView } from './components/PresentView.tsx';
 import { PromptEditor } from './components/PromptEditor.tsx';
 import { RankView } from './components/RankView.tsx';
 import { ShareButton } from './components/ShareButton.tsx';
@@ -16,6 +20,9 @@ import { VectorsPanel } from './components/VectorsPanel.tsx';
 
 export function App({ debug = false }: { debug?: boolean }): ReactElement {
   const compare = useLens((s) => s.intervened !== undefined);
+  const talk = useDecks((s) => ({ presenting: s.presenting, open: s.panelOpen, setOpen: s.setPanelOpen }));
+  // one live view at a time: the slide replaces the workspace while presenting
+  if (talk.presenting) return <PresentView />;
   return (
     <div className="app">
       <header className="header">
@@ -23,11 +30,20 @@ export function App({ debug = false }: { debug?: boolean }): ReactElement {
         <ModelPicker />
         <BackendBadge />
         <ShareButton />
+        <button
+          type="button"
+          data-testid="deck-open"
+          aria-expanded={talk.open}
+          onClick={() => talk.setOpen(!talk.open)}
+        >
+          Talk decks
+        </button>
       </header>
       <div className="subheader">
         <ModelLabel />
         <BackendNote />
       </div>
+      <DeckPanel />
       <LoadProgress />
       <ErrorBanner />
       <LinkProblems />

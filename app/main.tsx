@@ -6,12 +6,26 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { isDeckLink } from './deck/deckCodec.ts';
+import { TalkContext, type TalkServices } from './deck/deckContext.ts';
+import { indexedDbDecks } from './deck/deckPersistence.ts';
+import { activeDeck, createDeckStore } from './deck/deckStore.ts';
+import { paperDeck } from './deck/paperDeck.ts';
+import { prepareDeck } from './deck/prepare.ts';
+import { startPresenter } from './deck/presenter.ts';
 import { createEngineClient } from './engineClient.ts';
 import { LensStoreContext } from './store/context.ts';
 import { createLensStore } from './store/lensStore.ts';
 import { startRunController } from './store/runController.ts';
-import { exposeForTests, type LensLabWindowState } from './store/testHandle.ts';
-import { checkLinkAgainstModel, openLink, startUrlSync, windowUrlTarget } from './store/urlSync.ts';
+import { type DeckWindowState, exposeForTests, type LensLabWindowState } from './store/testHandle.ts';
+import {
+  checkLinkAgainstModel,
+  openLink,
+  startUrlSync,
+  toSharedState,
+  windowUrlTarget,
+} from './store/urlSync.ts';
+import { vectorAssetLoader } from './vectors/vectorAssets.ts';
 import { deleteVector, loadVectors, saveVector } from './vectors/vectorStore.ts';
 import './styles.css';
 
@@ -19,6 +33,8 @@ declare global {
   interface Window {
     /** Data for tests and debugging (no functions): see store/testHandle.ts. */
     __lenslab?: LensLabWindowState;
+    /** Talk mode's state, for tests: see store/testHandle.ts. */
+    __lenslabDeck?: DeckWindowState;
   }
 }
 
@@ -43,6 +59,7 @@ const store = createLensStore({
   ...(forced === 'webgpu' || forced === 'wasm' ? { backend: forced } : {}),
   ...(Number.isInteger(threads) && threads > 0 ? { wasmThreads: threads } : {}),
   persistence: { load: loadVectors, save: saveVector, remove: deleteVector },
+  vectorAssets: vectorAssetLoader(new URL(`${import.meta.env.BASE_URL}vectors/`, window.location.href).href),
 });
 
 // a Hub URL typed in the settings is remembered; one from ?hub= (tests) is not
@@ -55,13 +72,42 @@ store.subscribe((s, prev) => {
   }
 });
 
-exposeForTests(store);
-startRunController(store);
+const decks = createDeckStore({
+  persistence: indexedDbDecks,
+  currentState: () => toSharedState(store.getState()),
+  builtinDecks: () => [paperDeck()],
+});
+
+const talk: TalkServices = {
+  decks,
+  baseUrl: () => windowUrlTarget().baseUrl(),
+  prepare: async (onProgress) => {
+    const deck = activeDeck(decks.getState());
+    if (!deck) return undefined;
+    const s = store.getState();
+    return prepareDeck(deck, {
+      hubUrl: s.hubUrl,
+      ...(store.deps.vectorAssets ? { vectorAssets: store.deps.vectorAssets } : {}),
+      ...(s.deviceLimits ? { limits: s.deviceLimits } : {}),
+      onProgress,
+    });
+  },
+};
+
+// ?lookahead=0: present without computing the next slide ahead (to measure what look-ahead buys)
+if (params.get('lookahead') === '0') decks.getState().setLookAhead(false);
+
+exposeForTests(store, window, decks);
+const runs = startRunController(store);
+startPresenter({ lens: store, decks, prefetch: runs.prefetch, idle: runs.idle });
 
 async function boot(): Promise<void> {
   const state = store.getState();
   await state.loadLibrary();
-  const link = await openLink(store, window.location.hash);
+  await decks.getState().load();
+  const deckLink = isDeckLink(window.location.hash);
+  if (deckLink) await decks.getState().openDeckLink(window.location.hash);
+  const link = deckLink ? undefined : await openLink(store, window.location.hash);
   void state.checkHub();
   const loading = state.loadModel(link?.model ?? { source: 'builtin' });
   startUrlSync(store, windowUrlTarget());
@@ -74,7 +120,9 @@ if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(
   <StrictMode>
     <LensStoreContext value={store}>
-      <App debug={params.has('debug')} />
+      <TalkContext value={talk}>
+        <App debug={params.has('debug')} />
+      </TalkContext>
     </LensStoreContext>
   </StrictMode>,
 );

@@ -9,6 +9,7 @@ import {
   defaultState,
   encodeVector,
   fromFloat16Bits,
+  isVectorAsset,
   LIMITS,
   type SharedStateV1,
   toFloat16Bits,
@@ -612,5 +613,47 @@ describe('link length', () => {
     const bare = await encodeState({ ...state, vectors: [], interventions: { scope: 'all', slots: [] } });
     expect(bare.length).toBeLessThan(400);
     console.info(`link length: ${hash.length} with one 1024-d vector, ${bare.length} without`);
+  });
+});
+
+describe('vector assets (files the app ships)', () => {
+  it('a valid asset is kept; a vector with only an asset is kept', () => {
+    const asset = 'paper/city_capital_o19_gpt2-medium.npy';
+    const { state, problems } = validateState({
+      ...defaultState(),
+      vectors: [
+        { id: 'a', name: 'a', asset },
+        { id: 'b', name: 'b', asset: 'o-vector.npy', data: 'AAAAAA' },
+      ],
+    });
+    expect(problems).toEqual([]);
+    expect(state.vectors).toEqual([
+      { id: 'a', name: 'a', asset },
+      { id: 'b', name: 'b', asset: 'o-vector.npy', data: 'AAAAAA' },
+    ]);
+    expect(isVectorAsset(asset)).toBe(true);
+  });
+
+  it('paths that leave the vectors folder, URLs, hidden files and other extensions are refused', () => {
+    const bad = ['../x.npy', '/abs.npy', 'http://x/y.npy', 'a/.hidden.npy', 'x.bin'];
+    const { state, problems } = validateState({
+      ...defaultState(),
+      vectors: [
+        ...bad.map((asset, i) => ({ id: `v${i}`, name: `v${i}`, asset, data: 'AAAAAA' })),
+        { id: 'only', name: 'only', asset: '../only.npy' },
+      ],
+    });
+    // the vectors survive on their data; the one with nothing else goes
+    expect(state.vectors.map((v) => v.id)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+    expect(state.vectors.every((v) => v.asset === undefined)).toBe(true);
+    expect(problems).toEqual([
+      ...bad.map(
+        (asset, i) => `vectors[${i}].asset: "${asset}" is not a file of the app's vectors folder; dropped`,
+      ),
+      'vectors[5].asset: "../only.npy" is not a file of the app\'s vectors folder; dropped',
+      'vectors[5] ("only") has neither a recipe, data nor a file; dropped',
+    ]);
+    for (const asset of bad) expect(isVectorAsset(asset), asset).toBe(false);
+    expect(isVectorAsset(`${'a'.repeat(200)}.npy`)).toBe(false);
   });
 });

@@ -24,6 +24,8 @@ export interface VectorEntry {
   /** Captured vectors carry their recipe; imported ones their file name. */
   recipe?: VectorRecipe;
   importedFrom?: string;
+  /** A vector file the app ships (its path under vectors/): links and decks name it instead of carrying it. */
+  asset?: string;
   data: Float32Array;
   norm: number;
   /** Tokens the vector promotes when decoded on its own (ln_f, unembedding), top first. */

@@ -34,6 +34,11 @@ export interface RunStats {
   intervenedMs?: number;
   /** What the last change was: 'prompt', 'tracked', 'interventions', 'model', 'rerun'. */
   trigger?: string;
+  /**
+   * Whether the last finished control / intervened view came from the run controller's cache (a
+   * look-ahead or an earlier run) rather than a run started for the change. Talk mode reports it.
+   */
+  cached?: { control: boolean; intervened: boolean };
 }
 
 export type PinField = 'argument' | 'answer';

@@ -1,6 +1,7 @@
 /** window.__lenslab: data only (no functions), for e2e tests and debugging in the console. */
 import type { LoadResult, WorkerRunResult } from '../../workers/api.ts';
 import type { Backend, ModelInfo } from '../../workers/engine/types.ts';
+import type { DeckStore, SlideStatus, SlideTiming } from '../deck/deckStore.ts';
 import type { Interventions, TrackedTokens } from './domain.ts';
 import type { LensStore } from './lensStore.ts';
 import type { RunStats } from './runSlice.ts';
@@ -33,7 +34,46 @@ export interface LensLabWindowState {
   linkProblems: string[];
 }
 
-export function exposeForTests(store: LensStore, target: { __lenslab?: LensLabWindowState } = window): void {
+/** window.__lenslabDeck: talk mode's state, data only. */
+export interface DeckWindowState {
+  presenting: boolean;
+  index: number;
+  blank: boolean;
+  activeId?: string;
+  decks: Array<{ id: string; title: string; slides: Array<{ id: string; title: string }> }>;
+  slideStatus?: SlideStatus;
+  timings: SlideTiming[];
+  aheadIndex?: number;
+  error?: string;
+}
+
+export function exposeForTests(
+  store: LensStore,
+  target: { __lenslab?: LensLabWindowState; __lenslabDeck?: DeckWindowState } = window,
+  decks?: DeckStore,
+): void {
+  if (decks) {
+    const publishDecks = (): void => {
+      const d = decks.getState();
+      target.__lenslabDeck = {
+        presenting: d.presenting,
+        index: d.index,
+        blank: d.blank,
+        ...(d.activeId ? { activeId: d.activeId } : {}),
+        decks: d.decks.map((x) => ({
+          id: x.id,
+          title: x.title,
+          slides: x.slides.map((sl) => ({ id: sl.id, title: sl.title })),
+        })),
+        ...(d.slideStatus ? { slideStatus: d.slideStatus } : {}),
+        timings: d.timings,
+        ...(d.aheadIndex !== undefined ? { aheadIndex: d.aheadIndex } : {}),
+        ...(d.error ? { error: d.error } : {}),
+      };
+    };
+    decks.subscribe(publishDecks);
+    publishDecks();
+  }
   const publish = (): void => {
     const s = store.getState();
     target.__lenslab = {

@@ -1,6 +1,7 @@
 /** The store's combined state type, its dependencies, and the slice-creator signature. */
 import type { StateCreator } from 'zustand';
 import type { EngineClient } from '../engineClient.ts';
+import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
 import type { VectorEntry } from './domain.ts';
 import type { InterventionSlice } from './interventionSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';
@@ -43,6 +44,8 @@ export interface StoreDeps {
   /** ORT wasm threads (e.g. ?threads=2); default ORT's choice. */
   wasmThreads?: number;
   persistence?: VectorPersistence;
+  /** Vector files the app ships (public/vectors/); links and decks name them. */
+  vectorAssets?: VectorAssetLoader;
   /** For the Hub reachability probe; default globalThis.fetch. */
   fetch?: typeof fetch;
   /** Saves a file (exports); default an <a download>. */

@@ -53,7 +53,9 @@ export function toSharedState(s: LensState): SharedStateV1 {
   const used = new Set(s.interventions.slots.map((slot) => slot.vectorId).filter((id) => id !== undefined));
   const shared: SharedVector[] = [];
   const add = (v: VectorEntry): void => {
-    if (v.recipe) shared.push({ id: v.id, name: v.name, recipe: v.recipe });
+    if (v.asset)
+      shared.push({ id: v.id, name: v.name, asset: v.asset, ...(v.recipe ? { recipe: v.recipe } : {}) });
+    else if (v.recipe) shared.push({ id: v.id, name: v.name, recipe: v.recipe });
     // an imported vector has no recipe: it travels as data, but only when a slot uses it (links stay short)
     else if (used.has(v.id)) shared.push({ id: v.id, name: v.name, data: encodeVector(v.data) });
   };
@@ -87,7 +89,7 @@ export function toSharedState(s: LensState): SharedStateV1 {
   };
 }
 
-function pinsOf(tracked: number[]): Pins {
+export function pinsOf(tracked: number[]): Pins {
   const [argument, answer = argument] = tracked;
   if (argument === undefined || answer === undefined) return {};
   return { argument: { id: argument }, answer: { id: answer } };
@@ -101,29 +103,44 @@ export interface OpenedLink {
 }
 
 /**
- * Reads the hash and applies it to the store (call after the library was loaded: vectors already in
- * it are not replaced). Returns undefined when the hash is empty.
+ * Applies a decoded state to the store: prompt, view, interventions, pins, and its vectors (data used
+ * at once, shipped files fetched, recipes left pending until their model is loaded). Vectors already
+ * in the store are kept. `transient`: the vectors belong to a deck and are not saved to the library.
+ * Returns what could not be used, one sentence each.
  */
-export async function openLink(store: LensStore, hash: string): Promise<OpenedLink | undefined> {
-  if (hash.replace(/^#/, '').trim() === '') return undefined;
-  const { state: shared, problems } = await decodeState(hash);
+export async function applySharedState(
+  store: LensStore,
+  shared: SharedStateV1,
+  options: { transient?: boolean } = {},
+): Promise<string[]> {
+  const problems: string[] = [];
   const s = store.getState();
   const have = new Set(s.vectors.map((v) => v.id));
   const fromData: VectorEntry[] = [];
   const pending: SharedVector[] = [];
+  const entry = (v: SharedVector, data: Float32Array, asset?: string): VectorEntry => ({
+    id: v.id,
+    name: v.name,
+    ...(v.recipe ? { recipe: v.recipe } : {}),
+    ...(asset ? { asset } : {}),
+    data,
+    norm: vectorNorm(data),
+    promotes: [],
+    createdAt: Date.now(),
+  });
   for (const v of shared.vectors) {
     if (have.has(v.id)) continue;
     if (v.data !== undefined) {
-      const data = decodeVector(v.data);
-      fromData.push({
-        id: v.id,
-        name: v.name,
-        ...(v.recipe ? { recipe: v.recipe } : {}),
-        data,
-        norm: vectorNorm(data),
-        promotes: [],
-        createdAt: Date.now(),
-      });
+      fromData.push(entry(v, decodeVector(v.data)));
+    } else if (v.asset !== undefined) {
+      const loader = store.deps.vectorAssets;
+      try {
+        if (!loader) throw new Error('this app has no vector files');
+        fromData.push(entry(v, (await loader.load(v.asset)).data, v.asset));
+      } catch (error) {
+        if (v.recipe) pending.push(v);
+        else problems.push(`vector “${v.name}”: ${error instanceof Error ? error.message : String(error)}`);
+      }
     } else if (v.recipe) {
       pending.push(v);
       if (!sameSource(v.recipe.model, shared.model))
@@ -132,9 +149,10 @@ export async function openLink(store: LensStore, hash: string): Promise<OpenedLi
         );
     }
   }
-  // link vectors are not written to the library: the link itself keeps them
+  // link and deck vectors are not written to the library: the link or deck itself keeps them
   s.addVectors(fromData, false);
-  store.setState({
+  const pendingIds = new Set(pending.map((p) => p.id));
+  store.setState((st) => ({
     prompt: shared.prompt,
     promptEditedAt: Date.now(),
     view: { ...shared.view },
@@ -143,31 +161,53 @@ export async function openLink(store: LensStore, hash: string): Promise<OpenedLi
       slots: shared.interventions.slots.map((slot) => ({ ...slot })),
     },
     pins: pinsOf(shared.tracked),
-    pendingVectors: pending,
-  });
-  s.addLinkProblems(problems);
+    pendingVectors: [...st.pendingVectors.filter((p) => !pendingIds.has(p.id)), ...pending],
+    ...(options.transient
+      ? { transientVectorIds: [...new Set([...st.transientVectorIds, ...shared.vectors.map((v) => v.id)])] }
+      : {}),
+  }));
+  return problems;
+}
+
+/**
+ * Reads the hash and applies it to the store (call after the library was loaded: vectors already in
+ * it are not replaced). Returns undefined when the hash is empty.
+ */
+export async function openLink(store: LensStore, hash: string): Promise<OpenedLink | undefined> {
+  if (hash.replace(/^#/, '').trim() === '') return undefined;
+  const { state: shared, problems } = await decodeState(hash);
+  problems.push(...(await applySharedState(store, shared)));
+  store.getState().addLinkProblems(problems);
   return { model: shared.model, shared };
 }
 
-/** Once the link's model is loaded: block ranges, vector sizes, vocabulary; drops what does not fit. */
-export function checkLinkAgainstModel(store: LensStore, link: OpenedLink): void {
+/**
+ * The checks that need the loaded model (block ranges, vector sizes, vocabulary): drops the slots and
+ * pins that do not fit and returns the problems.
+ */
+export function fitStateToModel(store: LensStore, shared: SharedStateV1): string[] {
   const s = store.getState();
-  if (!s.info) return;
-  const { state, problems } = validateAgainstModel(link.shared, {
+  if (!s.info) return [];
+  const { state, problems } = validateAgainstModel(shared, {
     nLayer: s.info.nLayer,
     nEmbd: s.info.nEmbd,
     vocabSize: s.info.vocabSize,
   });
-  if (problems.length === 0) return;
+  if (problems.length === 0) return [];
   const keep = new Set(state.interventions.slots.map((slot) => `${slot.kind}:${slot.block}`));
   store.setState((st) => ({
     interventions: {
       ...st.interventions,
       slots: st.interventions.slots.filter((slot) => keep.has(`${slot.kind}:${slot.block}`)),
     },
-    pins: state.tracked.length === link.shared.tracked.length ? st.pins : pinsOf(state.tracked),
+    pins: state.tracked.length === shared.tracked.length ? st.pins : pinsOf(state.tracked),
   }));
-  s.addLinkProblems(problems);
+  return problems;
+}
+
+/** Once the link's model is loaded: block ranges, vector sizes, vocabulary; drops what does not fit. */
+export function checkLinkAgainstModel(store: LensStore, link: OpenedLink): void {
+  store.getState().addLinkProblems(fitStateToModel(store, link.shared));
 }
 
 /** The full URL of the current state. */

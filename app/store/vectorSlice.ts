@@ -32,6 +32,8 @@ export interface VectorSlice {
   pendingVectors: SharedVector[];
   /** The library has been read from storage. */
   libraryLoaded: boolean;
+  /** Vectors of a deck: shown and used, never saved to the library (the deck keeps them). */
+  transientVectorIds: string[];
   setCaptureKind(kind: SublayerKind): void;
   /** Captures `kind` of `block` at the last position of the current prompt into the library. */
   captureVector(block: number, kind?: SublayerKind): Promise<VectorEntry | undefined>;
@@ -105,6 +107,7 @@ export function createVectorSlice(deps: StoreDeps): SliceCreator<VectorSlice> {
     captureKind: 'ffn',
     pendingVectors: [],
     libraryLoaded: false,
+    transientVectorIds: [],
 
     setCaptureKind: (captureKind) => set({ captureKind }),
 
@@ -314,8 +317,13 @@ export function createVectorSlice(deps: StoreDeps): SliceCreator<VectorSlice> {
         pendingVectors: st.pendingVectors.filter((p) => !done.has(p.id)),
         linkProblems: [...st.linkProblems, ...problems],
       }));
-      for (const v of updated.values()) persist(v);
-      get().addVectors(fresh);
+      const transient = new Set(get().transientVectorIds);
+      for (const v of updated.values()) if (!transient.has(v.id)) persist(v);
+      get().addVectors(fresh.filter((v) => !transient.has(v.id)));
+      get().addVectors(
+        fresh.filter((v) => transient.has(v.id)),
+        false,
+      );
     },
   });
 }

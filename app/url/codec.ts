@@ -27,7 +27,8 @@ export interface Decoded {
   problems: string[];
 }
 
-class TooLarge extends Error {}
+/** Thrown by `inflateRaw` when the output would pass its limit. */
+export class TooLarge extends Error {}
 
 /** Runs bytes through a (de)compression stream, stopping once the output passes `maxBytes`. */
 async function transform(
@@ -61,10 +62,20 @@ async function transform(
   return out;
 }
 
+/** deflate-raw of `bytes` (the deck links reuse it). */
+export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
+  return transform(bytes, new CompressionStream('deflate-raw'));
+}
+
+/** Inflates deflate-raw `bytes`; throws TooLarge past `maxBytes`, any other error when the data is damaged. */
+export async function inflateRaw(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  return transform(bytes, new DecompressionStream('deflate-raw'), maxBytes);
+}
+
 /** The hash (without '#') for `state`; the state is normalised by the validator first. */
 export async function encodeState(state: SharedStateV1): Promise<string> {
   const json = JSON.stringify(validateState(state).state);
-  const packed = await transform(new TextEncoder().encode(json), new CompressionStream('deflate-raw'));
+  const packed = await deflateRaw(new TextEncoder().encode(json));
   return HASH_PREFIX + base64UrlEncode(packed);
 }
 
@@ -96,7 +107,7 @@ export async function decodeState(hash: string): Promise<Decoded> {
     }
     let bytes: Uint8Array;
     try {
-      bytes = await transform(packed, new DecompressionStream('deflate-raw'), MAX_JSON_BYTES);
+      bytes = await inflateRaw(packed, MAX_JSON_BYTES);
     } catch (e) {
       if (e instanceof TooLarge) return fail('could not decode the link: it expands to more than 8 MiB');
       return fail('could not decode the link: the data is damaged or cut short (deflate failed)');

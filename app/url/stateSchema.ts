@@ -256,7 +256,10 @@ function vectors(v: unknown, problems: Problems): SharedVector[] {
     }
     if (item.asset !== undefined) {
       if (isVectorAsset(item.asset)) vector.asset = item.asset;
-      else problems.push(`${path}.asset: ${show(item.asset)} is not a file of the app's vectors folder; dropped`);
+      else
+        problems.push(
+          `${path}.asset: ${show(item.asset)} is not a file of the app's vectors folder; dropped`,
+        );
     }
     if (!vector.recipe && vector.data === undefined && vector.asset === undefined) {
       problems.push(`${path} (${show(name)}) has neither a recipe, data nor a file; dropped`);

@@ -1,0 +1,476 @@
+/**
+ * Talk decks, authoring side: pick a deck, add the current view as a slide, edit titles, captions,
+ * the view in front and marks, reorder (drag the handle, or focus it and use Space + arrows, or
+ * Alt+Up/Down on a slide), delete; import, export and share decks; prepare a talk; present.
+ */
+import {
+  closestCenter,
+  DndContext,
+  type DragEndEvent,
+  KeyboardSensor,
+  PointerSensor,
+  useSensor,
+  useSensors,
+} from '@dnd-kit/core';
+import {
+  SortableContext,
+  sortableKeyboardCoordinates,
+  useSortable,
+  verticalListSortingStrategy,
+} from '@dnd-kit/sortable';
+import { CSS } from '@dnd-kit/utilities';
+import { type ReactElement, useState } from 'react';
+import { formatBytes } from '../../models/hub/catalogue.ts';
+import { useDecks, useTalk } from '../deck/deckContext.ts';
+import { activeDeck, isEditable } from '../deck/deckStore.ts';
+import type { Slide, SlideMark, StageName } from '../deck/deckTypes.ts';
+import type { PrepareReport } from '../deck/prepare.ts';
+import type { SharedView } from '../url/stateSchema.ts';
+import { useLens } from './useLens.ts';
+
+const FRONTS: Array<{ value: SharedView['front']; label: string }> = [
+  { value: 'heatmap', label: 'Heatmap' },
+  { value: 'rank', label: 'Rank plot' },
+  { value: 'compare', label: 'Control beside intervened' },
+];
+
+const STAGES: Array<{ value: StageName; label: string }> = [
+  { value: 'argument', label: 'argument formation' },
+  { value: 'function', label: 'function application' },
+  { value: 'saturation', label: 'saturation' },
+];
+
+/** The block a row or cell mark points at (state 2b+2), or undefined. */
+function markedBlock(marks: readonly SlideMark[]): { block?: number; lastOnly: boolean } {
+  for (const m of marks) {
+    if (m.kind === 'row' && m.state >= 2 && m.state % 2 === 0)
+      return { block: (m.state - 2) / 2, lastOnly: false };
+    if (m.kind === 'cell' && m.state >= 2 && m.state % 2 === 0)
+      return { block: (m.state - 2) / 2, lastOnly: true };
+  }
+  return { lastOnly: false };
+}
+
+function withBlockMark(
+  marks: readonly SlideMark[],
+  block: number | undefined,
+  lastOnly: boolean,
+): SlideMark[] {
+  const rest = marks.filter((m) => m.kind === 'stage');
+  if (block === undefined) return rest;
+  const state = 2 * block + 2;
+  return [...rest, lastOnly ? { kind: 'cell', state, position: 'last' } : { kind: 'row', state }];
+}
+
+function SlideItem(props: { slide: Slide; index: number; count: number; editable: boolean }): ReactElement {
+  const { slide, index, count, editable } = props;
+  const { decks } = useTalk();
+  const sortable = useSortable({ id: slide.id, disabled: !editable });
+  const nLayer = useLens((s) => s.info?.nLayer);
+  const style = { transform: CSS.Transform.toString(sortable.transform), transition: sortable.transition };
+  const d = decks.getState();
+  const { block, lastOnly } = markedBlock(slide.marks);
+  const stages = new Set(slide.marks.flatMap((m) => (m.kind === 'stage' ? [m.stage] : [])));
+  const setMarks = (marks: SlideMark[]): void => d.updateSlide(slide.id, { marks });
+  const move = (to: number): void => d.moveSlide(slide.id, to);
+  return (
+    <li
+      ref={sortable.setNodeRef}
+      style={style}
+      className={sortable.isDragging ? 'deck-slide is-dragging' : 'deck-slide'}
+      data-testid="deck-slide"
+      data-slide-id={slide.id}
+      onKeyDown={(e) => {
+        if (!editable || !e.altKey) return;
+        if (e.key === 'ArrowUp' && index > 0) {
+          e.preventDefault();
+          move(index - 1);
+        } else if (e.key === 'ArrowDown' && index < count - 1) {
+          e.preventDefault();
+          move(index + 1);
+        }
+      }}
+    >
+      <button
+        type="button"
+        className="deck-handle"
+        data-testid="deck-slide-handle"
+        aria-label={`Slide ${index + 1}: drag, or press Space then the arrow keys to move it`}
+        disabled={!editable}
+        {...sortable.attributes}
+        {...sortable.listeners}
+      >
+        <span aria-hidden="true">⠿</span> {index + 1}
+      </button>
+      <div className="deck-slide-fields">
+        <input
+          type="text"
+          className="deck-slide-title"
+          data-testid="deck-slide-title"
+          aria-label={`Title of slide ${index + 1}`}
+          value={slide.title}
+          readOnly={!editable}
+          maxLength={120}
+          onChange={(e) => d.updateSlide(slide.id, { title: e.target.value })}
+        />
+        <textarea
+          className="deck-slide-caption"
+          data-testid="deck-slide-caption"
+          aria-label={`Caption of slide ${index + 1}`}
+          value={slide.caption}
+          readOnly={!editable}
+          rows={2}
+          maxLength={600}
+          placeholder="Caption: the claim this slide shows, in a sentence"
+          onChange={(e) => d.updateSlide(slide.id, { caption: e.target.value })}
+        />
+        <div className="deck-slide-options">
+          <label>
+            In front{' '}
+            <select
+              data-testid="deck-slide-front"
+              value={slide.state.view.front}
+              disabled={!editable}
+              onChange={(e) =>
+                d.updateSlide(slide.id, {
+                  state: {
+                    ...slide.state,
+                    view: { ...slide.state.view, front: e.target.value as SharedView['front'] },
+                  },
+                })
+              }
+            >
+              {FRONTS.map((f) => (
+                <option key={f.value} value={f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset className="deck-stage-marks" disabled={!editable}>
+            <legend>Mark</legend>
+            {STAGES.map((st) => (
+              <label key={st.value} className="check">
+                <input
+                  type="checkbox"
+                  data-testid={`deck-mark-${st.value}`}
+                  checked={stages.has(st.value)}
+                  onChange={(e) => {
+                    const others = slide.marks.filter((m) => !(m.kind === 'stage' && m.stage === st.value));
+                    setMarks(e.target.checked ? [...others, { kind: 'stage', stage: st.value }] : others);
+                  }}
+                />
+                {st.label}
+              </label>
+            ))}
+            <label>
+              block{' '}
+              <input
+                type="number"
+                min={0}
+                max={nLayer !== undefined ? nLayer - 1 : undefined}
+                className="deck-mark-block"
+                data-testid="deck-mark-block"
+                value={block ?? ''}
+                onChange={(e) => {
+                  const n = e.target.value === '' ? undefined : Number(e.target.value);
+                  setMarks(
+                    withBlockMark(
+                      slide.marks,
+                      n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined,
+                      lastOnly,
+                    ),
+                  );
+                }}
+              />
+            </label>
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="deck-mark-last"
+                checked={lastOnly}
+                disabled={block === undefined}
+                onChange={(e) => setMarks(withBlockMark(slide.marks, block, e.target.checked))}
+              />
+              last token only
+            </label>
+          </fieldset>
+        </div>
+      </div>
+      <div className="deck-slide-actions">
+        <button type="button" data-testid="deck-slide-show" onClick={() => d.present(index)}>
+          Present from here
+        </button>
+        {editable ? (
+          <>
+            <button
+              type="button"
+              data-testid="deck-slide-update"
+              title="Replace this slide's state with the current view"
+              onClick={() => d.updateSlideFromView(slide.id)}
+            >
+              Update from view
+            </button>
+            <button
+              type="button"
+              aria-label={`Move slide ${index + 1} up`}
+              disabled={index === 0}
+              onClick={() => move(index - 1)}
+            >
+              ↑
+            </button>
+            <button
+              type="button"
+              aria-label={`Move slide ${index + 1} down`}
+              disabled={index === count - 1}
+              onClick={() => move(index + 1)}
+            >
+              ↓
+            </button>
+            <button type="button" data-testid="deck-slide-delete" onClick={() => d.deleteSlide(slide.id)}>
+              Delete
+            </button>
+          </>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+export function DeckPanel(): ReactElement | null {
+  const talk = useTalk();
+  const s = useDecks((st) => ({
+    open: st.panelOpen,
+    decks: st.decks,
+    activeId: st.activeId,
+    editable: isEditable(st, st.activeId),
+    deck: activeDeck(st),
+    error: st.error,
+    notice: st.notice,
+    problems: st.problems,
+    link: st.link,
+    builtinIds: st.builtinIds,
+  }));
+  const [preparing, setPreparing] = useState<string | undefined>();
+  const [report, setReport] = useState<PrepareReport | undefined>();
+  const backend = useLens((st) => st.backend);
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  );
+  if (!s.open) return null;
+  const d = talk.decks.getState();
+  const deck = s.deck;
+  const slides = deck?.slides ?? [];
+  const onDragEnd = (event: DragEndEvent): void => {
+    const over = event.over?.id;
+    if (over === undefined || over === event.active.id) return;
+    const to = slides.findIndex((x) => x.id === over);
+    if (to >= 0) d.moveSlide(String(event.active.id), to);
+  };
+  const prepare = async (): Promise<void> => {
+    setReport(undefined);
+    setPreparing('Preparing…');
+    try {
+      setReport(await talk.prepare((m) => setPreparing(m)));
+    } finally {
+      setPreparing(undefined);
+    }
+  };
+
+  return (
+    <section className="deck-panel" data-testid="deck-panel" aria-label="Talk decks">
+      <div className="deck-bar">
+        <label>
+          Deck{' '}
+          <select
+            data-testid="deck-select"
+            value={s.activeId ?? ''}
+            onChange={(e) => d.selectDeck(e.target.value)}
+          >
+            {s.decks.map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.title}
+                {s.builtinIds.includes(x.id) ? ' (built-in)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {deck && s.editable ? (
+          <input
+            type="text"
+            data-testid="deck-title"
+            aria-label="Deck title"
+            value={deck.title}
+            maxLength={120}
+            onChange={(e) => d.renameDeck(deck.id, e.target.value)}
+          />
+        ) : null}
+        <button type="button" data-testid="deck-new" onClick={() => d.newDeck()}>
+          New deck
+        </button>
+        {deck ? (
+          <button type="button" data-testid="deck-duplicate" onClick={() => d.duplicateDeck(deck.id)}>
+            Duplicate
+          </button>
+        ) : null}
+        {deck && s.editable ? (
+          <button
+            type="button"
+            data-testid="deck-delete"
+            onClick={() => {
+              if (window.confirm(`Delete the deck “${deck.title}”? This cannot be undone.`))
+                d.deleteDeck(deck.id);
+            }}
+          >
+            Delete deck
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className="deck-close"
+          aria-label="Close the deck panel"
+          onClick={() => d.setPanelOpen(false)}
+        >
+          ×
+        </button>
+      </div>
+      <div className="deck-actions">
+        <button type="button" data-testid="deck-add-slide" onClick={() => d.addCurrentView()}>
+          Add this view as a slide
+        </button>
+        <button
+          type="button"
+          className="primary"
+          data-testid="deck-present"
+          disabled={slides.length === 0}
+          onClick={() => {
+            d.present(0);
+            void document.documentElement.requestFullscreen?.().catch(() => undefined);
+          }}
+        >
+          Present
+        </button>
+        <button
+          type="button"
+          data-testid="deck-prepare"
+          disabled={slides.length === 0 || !!preparing}
+          onClick={() => void prepare()}
+        >
+          Prepare for talk
+        </button>
+        <button
+          type="button"
+          data-testid="deck-export"
+          disabled={slides.length === 0}
+          onClick={() => d.exportDeck()}
+        >
+          Export JSON
+        </button>
+        <label className="file-button">
+          Import JSON
+          <input
+            type="file"
+            accept=".json,application/json"
+            data-testid="deck-import"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void d.importDeckFile(file);
+            }}
+          />
+        </label>
+        <button
+          type="button"
+          data-testid="deck-share"
+          disabled={slides.length === 0}
+          onClick={() => void d.shareDeck(talk.baseUrl())}
+        >
+          Copy deck link
+        </button>
+      </div>
+      {s.link && 'url' in s.link ? (
+        <div className="deck-link">
+          <input
+            type="text"
+            readOnly
+            data-testid="deck-link"
+            aria-label="Link to this deck"
+            value={s.link.url}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <span role="status">{s.link.copied ? 'copied' : 'select and copy'}</span>
+        </div>
+      ) : null}
+      {s.link && 'tooLong' in s.link ? (
+        <p className="deck-message" data-testid="deck-link-too-long" role="status">
+          This deck is too long for a link ({s.link.tooLong.toLocaleString('en')} characters; links over{' '}
+          {s.link.limit.toLocaleString('en')} get cut by chat and mail apps). Share the file instead:{' '}
+          <button type="button" onClick={() => d.exportDeck()}>
+            Export JSON
+          </button>
+        </p>
+      ) : null}
+      {s.error ? (
+        <div className="error" role="alert" data-testid="deck-error">
+          {s.error}{' '}
+          <button type="button" className="link-button" onClick={() => d.dismissMessages()}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      {s.notice ? (
+        <p className="deck-message" data-testid="deck-notice" role="status">
+          {s.notice}
+        </p>
+      ) : null}
+      {s.problems.length > 0 ? (
+        <details className="deck-problems" data-testid="deck-problems">
+          <summary>{s.problems.length} part(s) of the deck could not be used as they were</summary>
+          <ul>
+            {s.problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {preparing ? (
+        <p className="deck-message" role="status" data-testid="deck-preparing">
+          {preparing}
+        </p>
+      ) : null}
+      {report ? (
+        <div className={report.ok ? 'deck-report' : 'deck-report is-bad'} data-testid="deck-prepare-report">
+          <strong>{report.ok ? 'Ready for the talk' : 'Not ready'}</strong>: {formatBytes(report.totalBytes)}{' '}
+          cached
+          {backend ? `, running on ${backend}` : ''}.
+          <ul>
+            {report.items.map((i) => (
+              <li key={`${i.kind}:${i.name}`} data-ok={i.ok ? 'true' : 'false'}>
+                {i.ok ? '✓' : '✗'} {i.kind} {i.name}
+                {i.bytes > 0 ? ` (${formatBytes(i.bytes)})` : ''}: {i.detail}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {deck && !s.editable ? (
+        <p className="deck-hint">
+          Built-in deck: read-only. Duplicate it to edit; “Add this view” starts a deck of your own.
+        </p>
+      ) : null}
+      <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={onDragEnd}>
+        <SortableContext items={slides.map((x) => x.id)} strategy={verticalListSortingStrategy}>
+          <ol className="deck-slides" data-testid="deck-slides">
+            {slides.map((slide, i) => (
+              <SlideItem key={slide.id} slide={slide} index={i} count={slides.length} editable={s.editable} />
+            ))}
+          </ol>
+        </SortableContext>
+      </DndContext>
+      {slides.length === 0 ? (
+        <p className="placeholder">No slides yet: set up a view, then “Add this view as a slide”.</p>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * "Prepare for talk": fetches every model file and vector file a deck needs into Cache Storage,
+ * verifies them (sha256 against the Hub's LFS hash where it gives one, the .npy parsed), and reports
+ * what is ready, with sizes, so the talk itself needs no network.
+ */
+import {
+  checkFits,
+  type FitLimits,
+  findCatalogueEntry,
+  formatBytes,
+  GPT2_FILES,
+} from '../../models/hub/catalogue.ts';
+import { cacheStorageFileCache, downloadModelFiles, type FileCache } from '../../models/hub/download.ts';
+import type { ModelSource } from '../store/domain.ts';
+import { sourceName } from '../store/modelSlice.ts';
+import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
+import type { DeckV1 } from './deckTypes.ts';
+
+export interface PreparedItem {
+  kind: 'model' | 'vector';
+  name: string;
+  ok: boolean;
+  bytes: number;
+  /** e.g. "3 files, sha256 verified, from cache" or why it failed. */
+  detail: string;
+}
+
+export interface PrepareReport {
+  items: PreparedItem[];
+  ok: boolean;
+  totalBytes: number;
+}
+
+export interface PrepareOptions {
+  hubUrl: string;
+  vectorAssets?: VectorAssetLoader;
+  /** This browser's limits, for the fit check before a download. */
+  limits?: FitLimits;
+  cache?: FileCache;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+/** Every model and vector file the deck's slides (and their built-in stand-ins) use. */
+export function deckNeeds(deck: DeckV1): { models: ModelSource[]; assets: string[] } {
+  const models = new Map<string, ModelSource>();
+  const assets = new Set<string>();
+  for (const slide of deck.slides) {
+    for (const state of [slide.state, slide.fallback]) {
+      if (!state) continue;
+      models.set(JSON.stringify(state.model), state.model);
+      for (const v of state.vectors) {
+        if (v.asset) assets.add(v.asset);
+        if (v.recipe) models.set(JSON.stringify(v.recipe.model), v.recipe.model);
+      }
+    }
+  }
+  return { models: [...models.values()], assets: [...assets] };
+}
+
+export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promise<PrepareReport> {
+  const { models, assets } = deckNeeds(deck);
+  const items: PreparedItem[] = [];
+  for (const model of models) {
+    const name = sourceName(model);
+    if (model.source === 'builtin') {
+      items.push({ kind: 'model', name, ok: true, bytes: 0, detail: 'ships with the app' });
+      continue;
+    }
+    const entry = findCatalogueEntry(model.repo);
+    if (entry && options.limits) {
+      const fit = checkFits(entry, options.limits);
+      if (!fit.ok) {
+        items.push({ kind: 'model', name, ok: false, bytes: 0, detail: `cannot run here: ${fit.reason}` });
+        continue;
+      }
+    }
+    options.onProgress?.(`Fetching ${name}…`);
+    try {
+      const cache = options.cache ?? cacheStorageFileCache();
+      const result = await downloadModelFiles({
+        hubUrl: options.hubUrl,
+        repo: model.repo,
+        revision: model.revision,
+        files: GPT2_FILES,
+        cache,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (p) => {
+          if (p.totalBytes > 0)
+            options.onProgress?.(
+              `Fetching ${name}: ${formatBytes(p.loadedBytes)} of ${formatBytes(p.totalBytes)}`,
+            );
+        },
+      });
+      const bytes = result.report.reduce((n, r) => n + r.size, 0);
+      const fromCache = result.report.every((r) => r.from === 'cache');
+      const verified = result.report.some((r) => r.verifiedAgainstHub === 'sha256')
+        ? 'sha256 verified'
+        : 'sizes verified';
+      const notCached = result.report
+        .filter((r) => r.cacheError)
+        .map((r) => `${r.file} not cached (${r.cacheError})`);
+      items.push({
+        kind: 'model',
+        name,
+        ok: notCached.length === 0,
+        bytes,
+        detail: [
+          `${result.report.length} files`,
+          verified,
+          fromCache ? 'already cached' : 'downloaded and cached',
+          ...notCached,
+        ].join(', '),
+      });
+    } catch (error) {
+      items.push({
+        kind: 'model',
+        name,
+        ok: false,
+        bytes: 0,
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  for (const asset of assets) {
+    const name = asset.split('/').pop() ?? asset;
+    if (!options.vectorAssets) {
+      items.push({ kind: 'vector', name, ok: false, bytes: 0, detail: 'no vector files in this app' });
+      continue;
+    }
+    try {
+      const v = await options.vectorAssets.load(asset);
+      items.push({
+        kind: 'vector',
+        name,
+        ok: true,
+        bytes: v.size,
+        detail: `${v.data.length} values, ${v.from === 'cache' ? 'already cached' : 'downloaded and cached'}`,
+      });
+    } catch (error) {
+      items.push({
+        kind: 'vector',
+        name,
+        ok: false,
+        bytes: 0,
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return { items, ok: items.every((i) => i.ok), totalBytes: items.reduce((n, i) => n + i.bytes, 0) };
+}
