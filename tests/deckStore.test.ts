@@ -267,7 +267,11 @@ it('marks move from gpt2-medium (24 blocks) onto the built-in stand-in (4 blocks
 describe('prepare for talk', () => {
   it('lists the models and vector files of the paper deck, stand-ins included', () => {
     const needs = deckNeeds(paperDeck());
-    expect(needs.models).toContainEqual({ source: 'hub', repo: 'gpt2-medium', revision: 'main' });
+    expect(needs.models).toContainEqual({
+      source: 'hub',
+      repo: 'openai-community/gpt2-medium',
+      revision: 'main',
+    });
     expect(needs.models).toContainEqual({ source: 'builtin' });
     expect(needs.assets.sort()).toEqual([
       'paper/city_capital_o19_gpt2-medium.npy',
@@ -326,6 +330,24 @@ describe('shipped vector files', () => {
       undefined,
     );
     await expect(missing.load('paper/none.npy')).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('fetches a file once; later loads come from the cache, as copies', async () => {
+    let fetches = 0;
+    const bytes = writeNpy(new Float32Array([1, 2, 3]), [3], 'float32');
+    const loader = vectorAssetLoader(
+      'http://app.test/vectors/',
+      (async () => {
+        fetches++;
+        return new Response(bytes as Uint8Array<ArrayBuffer>);
+      }) as never,
+      undefined,
+    );
+    const first = await loader.load('paper/x.npy');
+    first.data[0] = 99;
+    const second = await loader.load('paper/x.npy');
+    expect([first.from, second.from, fetches]).toEqual(['network', 'cache', 1]);
+    expect(Array.from(second.data)).toEqual([1, 2, 3]);
   });
 
   it('the deck’s JSON holds no vector data for shipped files: they travel by name', () => {

@@ -59,7 +59,11 @@ describe('the paper deck', () => {
       expect(s.id).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
       expect(s.title.length).toBeGreaterThan(0);
       expect(s.caption.length).toBeGreaterThan(0);
-      expect(s.state.model).toEqual({ source: 'hub', repo: 'gpt2-medium', revision: 'main' });
+      expect(s.state.model).toEqual({
+        source: 'hub',
+        repo: 'openai-community/gpt2-medium',
+        revision: 'main',
+      });
     }
   });
 

@@ -27,7 +27,8 @@ export const PAPER_DECK_ID = 'paper';
 // Models and blocks
 
 /** The paper's model (Section 4 focuses on gpt2-medium). */
-const GPT2_MEDIUM = { source: 'hub', repo: 'gpt2-medium', revision: 'main' } as const;
+/** The catalogue's repository id (the Hub redirects the legacy 'gpt2-medium' there). */
+const GPT2_MEDIUM = { source: 'hub', repo: 'openai-community/gpt2-medium', revision: 'main' } as const;
 const PAPER_BLOCKS = 24;
 /** The built-in model's depth (random weights: the interface only). */
 const BUILTIN_BLOCKS = 4;

@@ -218,6 +218,7 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
       const seq = ++loadSeq;
       const controller = new AbortController();
       abort = controller;
+      let settled = false;
       const before = get();
       const hadModel = before.modelStatus === 'ready' || (before.modelStatus === 'loading' && !!before.info);
       const name = source.source === 'builtin' ? 'built-in model' : sourceName(source);
@@ -242,9 +243,12 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
           ...(deps.wasmThreads ? { wasmThreads: deps.wasmThreads } : {}),
           signal: controller.signal,
           onProgress: (p) => {
-            if (seq === loadSeq) set((s) => ({ loadProgress: progressView(name, p, s.loadProgress) }));
+            // a progress message can arrive after the load settled (it crosses the worker boundary): drop it
+            if (seq === loadSeq && !settled)
+              set((s) => ({ loadProgress: progressView(name, p, s.loadProgress) }));
           },
         });
+        settled = true;
         if (seq !== loadSeq) return false;
         set((s) => ({
           modelStatus: 'ready',
@@ -266,6 +270,7 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
           .catch(() => undefined);
         return true;
       } catch (error) {
+        settled = true;
         if (seq !== loadSeq) return false;
         const appError = toAppError(error);
         const kept = hadModel && appError.code !== undefined && KEEPS_PREVIOUS.has(appError.code);

@@ -75,13 +75,13 @@ export function vectorAssetLoader(
   };
   return {
     load: (path) => {
-      let p = memo.get(path);
-      if (!p) {
-        p = fetchOne(path);
-        memo.set(path, p);
-        // a failure is not remembered: the next try may have a network
-        p.catch(() => memo.delete(path));
-      }
+      const known = memo.get(path);
+      // once fetched, the file is in Cache Storage (and memory): later loads report it as cached
+      if (known) return known.then((v) => ({ ...v, data: new Float32Array(v.data), from: 'cache' as const }));
+      const p = fetchOne(path);
+      memo.set(path, p);
+      // a failure is not remembered: the next try may have a network
+      p.catch(() => memo.delete(path));
       return p.then((v) => ({ ...v, data: new Float32Array(v.data) }));
     },
   };
