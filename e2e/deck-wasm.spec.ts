@@ -66,6 +66,29 @@ test('a deck built by clicking: reordered by keyboard, presented with the keys, 
   await page.getByTestId('deck-slide-title').nth(0).focus();
   await page.keyboard.press('Alt+ArrowDown');
   await expect.poll(() => slideTitles(page)).toEqual(['Three', 'One', 'Two']);
+  // and with the pointer: drag slide 1's handle below slide 2, then back
+  const drag = async (from: number, to: number): Promise<void> => {
+    const handle = (await page.getByTestId('deck-slide-handle').nth(from).boundingBox())!;
+    const source = (await page.getByTestId('deck-slide').nth(from).boundingBox())!;
+    const target = (await page.getByTestId('deck-slide').nth(to).boundingBox())!;
+    // move the slide's centre onto the target's centre
+    const x = handle.x + handle.width / 2;
+    const y = handle.y + handle.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x, y + 10, { steps: 3 });
+    await page.mouse.move(x, y + (target.y + target.height / 2) - (source.y + source.height / 2), {
+      steps: 12,
+    });
+    await page.mouse.up();
+  };
+  // room for the whole list: near the window's edge dnd-kit scrolls the page while dragging
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await drag(0, 1);
+  await expect.poll(() => slideTitles(page)).toEqual(['One', 'Three', 'Two']);
+  await drag(1, 0);
+  await expect.poll(() => slideTitles(page)).toEqual(['Three', 'One', 'Two']);
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // present and move with the keys presenters (and their clickers) use
   await page.getByTestId('deck-present').click();
@@ -254,7 +277,7 @@ test('"Prepare for talk" fetches, verifies and caches what the paper deck needs'
 async function presentPaperDeck(
   page: Page,
   testInfo: TestInfo,
-  shots: boolean,
+  shots: { width: number; height: number } | false,
   lookAhead = true,
 ): Promise<void> {
   await page.getByTestId('deck-open').click();
@@ -280,27 +303,33 @@ async function presentPaperDeck(
       expect(box, id).not.toBeNull();
       expect(box!.x, id).toBeGreaterThanOrEqual(0);
       expect(box!.y, id).toBeGreaterThanOrEqual(0);
-      expect(box!.x + box!.width, id).toBeLessThanOrEqual(1920);
-      expect(box!.y + box!.height, id).toBeLessThanOrEqual(1080);
+      expect(box!.x + box!.width, id).toBeLessThanOrEqual(shots.width);
+      expect(box!.y + box!.height, id).toBeLessThanOrEqual(shots.height);
     }
     const overflow = await page
       .getByTestId('slide-title')
       .evaluate((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
     expect(overflow).toBe(false);
-    await testInfo.attach(`paper-slide-${i + 1}.png`, {
+    await testInfo.attach(`paper-slide-${i + 1}-${shots.width}x${shots.height}.png`, {
       body: await page.screenshot(),
       contentType: 'image/png',
     });
   }
 }
 
-test('the built-in paper deck at 1920x1080, without a Hub: every slide on the built-in model under its banner', async ({
+test('the built-in paper deck at 1920x1080 and 1280x720, without a Hub: every slide on the built-in model under its banner', async ({
   app,
   page,
 }, testInfo) => {
-  await page.setViewportSize({ width: 1920, height: 1080 });
-  await app.open(`/?${NO_HUB}`);
-  await presentPaperDeck(page, testInfo, true);
+  for (const size of [
+    { width: 1920, height: 1080 },
+    { width: 1280, height: 720 },
+  ]) {
+    await page.setViewportSize(size);
+    await app.open(`/?${NO_HUB}`);
+    await presentPaperDeck(page, testInfo, size);
+    await page.keyboard.press('Escape');
+  }
 });
 
 test('look-ahead: key press to the next slide finished, with and without it (figures in the report)', async ({
