@@ -135,6 +135,13 @@ test('a deck built by clicking: reordered by keyboard, presented with the keys, 
   await page.getByTestId('deck-import').setInputFiles(file);
   await expect(page.getByTestId('deck-notice')).toContainText('Imported');
   expect(await slideTitles(page)).toEqual(['Three', 'One', 'Two']);
+  // saved in IndexedDB: still there after a reload
+  await page.reload();
+  await page.getByTestId('deck-open').click();
+  await expect.poll(() => slideTitles(page)).toEqual(['Three', 'One', 'Two']);
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', {
+    timeout: RUN_TIMEOUT,
+  });
 
   // the deck link, opened in a new page, shows the same deck ready to present
   await page.getByTestId('deck-share').click();

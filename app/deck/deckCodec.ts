@@ -4,8 +4,7 @@
  * own tag, so the app can tell the two apart. Reading never throws: it gives the validated deck
  * (app/deck/deckSchema.ts) or one sentence saying why the deck cannot be opened.
  */
-import { deflateRaw, inflateRaw, MAX_HASH_LENGTH, MAX_JSON_BYTES, TooLarge } from '../url/codec.ts';
-import { base64UrlDecode, base64UrlEncode } from '../url/stateSchema.ts';
+import { MAX_HASH_LENGTH, packJson, unpackJson } from '../url/codec.ts';
 import { type DeckResult, validateDeck } from './deckSchema.ts';
 import type { DeckV1 } from './deckTypes.ts';
 
@@ -61,8 +60,7 @@ export function deckFromJson(text: string): DeckResult {
 
 /** The hash (without '#') for `deck`: `d1.` + base64url(deflate-raw(UTF-8 JSON)). */
 export async function encodeDeckLink(deck: DeckV1): Promise<string> {
-  const json = JSON.stringify(normalised(deck));
-  return DECK_LINK_PREFIX + base64UrlEncode(await deflateRaw(new TextEncoder().encode(json)));
+  return DECK_LINK_PREFIX + (await packJson(normalised(deck)));
 }
 
 /** Whether `hash` (with or without '#') is a deck link rather than a state link (`s1.`). */
@@ -98,32 +96,9 @@ export async function decodeDeckLink(hash: string): Promise<DeckResult> {
           }
         : fail(`unknown format d${tag[1]}`);
     }
-    let packed: Uint8Array;
-    try {
-      packed = base64UrlDecode(text.slice(DECK_LINK_PREFIX.length));
-    } catch {
-      return fail('bad base64 (is it cut short or altered?)');
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await inflateRaw(packed, MAX_JSON_BYTES);
-    } catch (e) {
-      if (e instanceof TooLarge) return fail('it expands to more than 8 MiB');
-      return fail('the data is damaged or cut short (deflate failed)');
-    }
-    let json: string;
-    try {
-      json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return fail('its content is not UTF-8 text');
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(json);
-    } catch {
-      return fail('its content is not JSON');
-    }
-    return validateDeck(raw);
+    const unpacked = await unpackJson(text.slice(DECK_LINK_PREFIX.length));
+    if (!unpacked.ok) return fail(unpacked.why);
+    return validateDeck(unpacked.raw);
   } catch (e) {
     // a last line: opening a link must never crash the app
     return fail(e instanceof Error ? e.message : String(e));

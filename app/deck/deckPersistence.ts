@@ -2,7 +2,8 @@
  * Decks in IndexedDB, so a talk prepared yesterday is there today. A database of its own: the
  * vector library's schema (and its upgrade path) stays untouched.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { DBSchema } from 'idb';
+import { lazyDatabase } from '../storage/lazyDatabase.ts';
 import type { DeckV1 } from './deckTypes.ts';
 
 const DB_NAME = 'lenslab-decks';
@@ -26,24 +27,10 @@ export interface DeckPersistence {
   remove(id: string): Promise<void>;
 }
 
-let opening: Promise<IDBPDatabase<DeckDb>> | undefined;
-
-function openDeckDb(): Promise<IDBPDatabase<DeckDb>> {
-  opening ??= openDB<DeckDb>(DB_NAME, DB_VERSION, {
-    upgrade(db) {
-      const store = db.createObjectStore(STORE, { keyPath: 'id' });
-      store.createIndex('savedAt', 'savedAt');
-    },
-    blocking() {
-      void opening?.then((db) => db.close());
-      opening = undefined;
-    },
-  }).catch((error: unknown) => {
-    opening = undefined;
-    throw error;
-  });
-  return opening;
-}
+const openDeckDb = lazyDatabase<DeckDb>(DB_NAME, DB_VERSION, (db) => {
+  const store = db.createObjectStore(STORE, { keyPath: 'id' });
+  store.createIndex('savedAt', 'savedAt');
+});
 
 export const indexedDbDecks: DeckPersistence = {
   load: async () => {

@@ -5,7 +5,14 @@
  * a human-readable problem, prefixed with the slide it is on. Also the id helpers. Pure: no DOM, no
  * React.
  */
-import { type SharedStateV1, VECTOR_ID_PATTERN, validateState } from '../url/stateSchema.ts';
+import {
+  cut,
+  isRecord,
+  type SharedStateV1,
+  show,
+  VECTOR_ID_PATTERN,
+  validateState,
+} from '../url/stateSchema.ts';
 import {
   DECK_KIND,
   DECK_VERSION,
@@ -61,21 +68,6 @@ const isId = (v: unknown): v is string =>
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A short, safe rendering of a bad value for a problem message. */
-function show(v: unknown): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'a non-finite number';
-  if (v === undefined) return 'missing';
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (isRecord(v)) return 'an object';
-  if (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function') return `a ${typeof v}`;
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
 /** What a non-object is, for "this is not a LensLab deck: it is ...". */
 function whatItIs(v: unknown): string {
   if (v === null || v === undefined) return 'it is empty';
@@ -83,14 +75,6 @@ function whatItIs(v: unknown): string {
   if (typeof v === 'string') return 'it is text, not an object';
   if (typeof v === 'number' || typeof v === 'boolean') return `it is ${show(v)}, not an object`;
   return `it is a ${typeof v}, not an object`;
-}
-
-/** Cut to `max` UTF-16 units without leaving half a surrogate pair. */
-function cut(text: string, max: number): string {
-  let out = text.slice(0, max);
-  const last = out.charCodeAt(out.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
-  return out;
 }
 
 const count = (x: number) => x.toLocaleString('en');

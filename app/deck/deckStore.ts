@@ -4,7 +4,9 @@
  * and where the presentation is (slide, blank). Slides are shown by the presenter (presenter.ts),
  * which applies them to the lens store; this store never runs the model.
  */
+
 import { create } from 'zustand';
+import { downloadBlob } from '../charts/exportChart.ts';
 import type { SharedStateV1 } from '../url/stateSchema.ts';
 import {
   deckFromJson,
@@ -120,18 +122,6 @@ export const isEditable = (s: DeckState, id: string | undefined): boolean =>
 
 export const activeDeck = (s: DeckState): DeckV1 | undefined => s.decks.find((d) => d.id === s.activeId);
 
-function defaultDownload(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 async function defaultCopy(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
@@ -161,7 +151,7 @@ function titleFromPrompt(prompt: string): string {
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export function createDeckStore(deps: DeckStoreDeps) {
-  const download = deps.download ?? defaultDownload;
+  const download = deps.download ?? downloadBlob;
   const copyText = deps.copyText ?? defaultCopy;
   const builtins = deps.builtinDecks?.() ?? [];
 

@@ -177,11 +177,7 @@ function replaceState(
   blocks: readonly number[],
 ): SharedStateV1 {
   return {
-    v: 1,
-    model,
-    prompt,
-    tracked,
-    view: view('compare'),
+    ...lensState(model, prompt, tracked, 'compare'),
     vectors: [vector],
     interventions: {
       scope: 'all',

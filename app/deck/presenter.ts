@@ -10,6 +10,7 @@ import type { LensStore } from '../store/lensStore.ts';
 import { sameSource, sourceName } from '../store/modelSlice.ts';
 import type { PrefetchState } from '../store/runController.ts';
 import { applySharedState, fitStateToModel, pinsOf } from '../store/urlSync.ts';
+import { captureLastPosition } from '../store/vectorSlice.ts';
 import { decodeVector, type SharedStateV1, validateAgainstModel } from '../url/stateSchema.ts';
 import { vectorNorm } from '../vectors/vectorFiles.ts';
 import { activeDeck, type DeckStore } from './deckStore.ts';
@@ -200,19 +201,9 @@ export function startPresenter(deps: PresenterDeps): () => void {
         // the slide itself reports what cannot be used when it is shown
       }
     }
-    const { client } = lens.deps;
     for (const [prompt, group] of byPrompt) {
       try {
-        const tokens = await client.tokenize(prompt);
-        const result = await client.run({
-          prompts: [tokens.map((t) => t.id)],
-          capture: true,
-          positions: 'last',
-          topK: 1,
-          reuseTrunk: true,
-        });
-        const capture = result.prompts[0]?.capture;
-        if (!capture) continue;
+        const capture = await captureLastPosition(lens.deps.client, prompt);
         for (const v of group) {
           const r = v.recipe!;
           const block = (r.kind === 'ffn' ? capture.ffn : capture.attn)[r.block];

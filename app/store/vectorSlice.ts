@@ -3,6 +3,8 @@
  * shared link waiting to be recomputed from their recipe.
  */
 
+import { downloadBlob } from '../charts/exportChart.ts';
+import type { EngineClient } from '../engineClient.ts';
 import type { SharedVector } from '../url/stateSchema.ts';
 import {
   exportFileName,
@@ -56,41 +58,36 @@ export function newVectorId(): string {
   return `v${Date.now().toString(36)}${random}`;
 }
 
-function defaultDownload(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+export interface PromptCapture {
+  ffn: Float32Array[];
+  attn: Float32Array[];
+  tokens: { id: number; text: string }[];
+}
+
+/** Every block's FFN and attention output at the last position of `prompt` (what recipes take). */
+export async function captureLastPosition(client: EngineClient, prompt: string): Promise<PromptCapture> {
+  const tokens = await client.tokenize(prompt);
+  const result = await client.run({
+    prompts: [tokens.map((t) => t.id)],
+    capture: true,
+    positions: 'last',
+    topK: 1,
+    reuseTrunk: true,
+  });
+  const capture = result.prompts[0]?.capture;
+  if (!capture) throw new Error('the engine returned no capture');
+  return { ...capture, tokens };
 }
 
 export function createVectorSlice(deps: StoreDeps): SliceCreator<VectorSlice> {
   const persistence = deps.persistence;
-  const download = deps.download ?? defaultDownload;
+  const download = deps.download ?? downloadBlob;
   const persist = (entry: VectorEntry): void => {
     void persistence?.save(entry).catch((error: unknown) => console.warn('[lenslab] saving a vector', error));
   };
 
   /** One capture per (prompt): the FFN and attention outputs of every block at the last position. */
-  const captureOf = async (
-    prompt: string,
-  ): Promise<{ ffn: Float32Array[]; attn: Float32Array[]; tokens: { id: number; text: string }[] }> => {
-    const tokens = await deps.client.tokenize(prompt);
-    const result = await deps.client.run({
-      prompts: [tokens.map((t) => t.id)],
-      capture: true,
-      positions: 'last',
-      topK: 1,
-      reuseTrunk: true,
-    });
-    const capture = result.prompts[0]?.capture;
-    if (!capture) throw new Error('the engine returned no capture');
-    return { ...capture, tokens };
-  };
+  const captureOf = (prompt: string): Promise<PromptCapture> => captureLastPosition(deps.client, prompt);
 
   const promotesOf = async (data: Float32Array[]): Promise<VectorEntry['promotes'][]> => {
     if (data.length === 0) return [];

@@ -72,11 +72,47 @@ export async function inflateRaw(bytes: Uint8Array, maxBytes: number): Promise<U
   return transform(bytes, new DecompressionStream('deflate-raw'), maxBytes);
 }
 
+/** base64url(deflate-raw(UTF-8 JSON)) of `value`: the payload of state and deck links. */
+export async function packJson(value: unknown): Promise<string> {
+  return base64UrlEncode(await deflateRaw(new TextEncoder().encode(JSON.stringify(value))));
+}
+
+/**
+ * The JSON value in a link's payload, or why it cannot be read (a phrase: "bad base64 (...)",
+ * "it expands to more than 8 MiB", "the data is damaged ...", "its content is not UTF-8 text / JSON").
+ */
+export async function unpackJson(
+  payload: string,
+): Promise<{ ok: true; raw: unknown } | { ok: false; why: string }> {
+  let packed: Uint8Array;
+  try {
+    packed = base64UrlDecode(payload);
+  } catch {
+    return { ok: false, why: 'bad base64 (is it cut short or altered?)' };
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await inflateRaw(packed, MAX_JSON_BYTES);
+  } catch (e) {
+    if (e instanceof TooLarge) return { ok: false, why: 'it expands to more than 8 MiB' };
+    return { ok: false, why: 'the data is damaged or cut short (deflate failed)' };
+  }
+  let json: string;
+  try {
+    json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { ok: false, why: 'its content is not UTF-8 text' };
+  }
+  try {
+    return { ok: true, raw: JSON.parse(json) };
+  } catch {
+    return { ok: false, why: 'its content is not JSON' };
+  }
+}
+
 /** The hash (without '#') for `state`; the state is normalised by the validator first. */
 export async function encodeState(state: SharedStateV1): Promise<string> {
-  const json = JSON.stringify(validateState(state).state);
-  const packed = await deflateRaw(new TextEncoder().encode(json));
-  return HASH_PREFIX + base64UrlEncode(packed);
+  return HASH_PREFIX + (await packJson(validateState(state).state));
 }
 
 /**
@@ -99,32 +135,9 @@ export async function decodeState(hash: string): Promise<Decoded> {
           : `could not decode the link: unknown format s${tag[1]}`,
       );
     }
-    let packed: Uint8Array;
-    try {
-      packed = base64UrlDecode(text.slice(HASH_PREFIX.length));
-    } catch {
-      return fail('could not decode the link: bad base64 (is it cut short or altered?)');
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = await inflateRaw(packed, MAX_JSON_BYTES);
-    } catch (e) {
-      if (e instanceof TooLarge) return fail('could not decode the link: it expands to more than 8 MiB');
-      return fail('could not decode the link: the data is damaged or cut short (deflate failed)');
-    }
-    let json: string;
-    try {
-      json = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      return fail('could not decode the link: its content is not UTF-8 text');
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(json);
-    } catch {
-      return fail('could not decode the link: its content is not JSON');
-    }
-    return validateState(raw);
+    const unpacked = await unpackJson(text.slice(HASH_PREFIX.length));
+    if (!unpacked.ok) return fail(`could not decode the link: ${unpacked.why}`);
+    return validateState(unpacked.raw);
   } catch (e) {
     // the validator does not throw; this is a last line so that opening a link never crashes the app
     return fail(`could not decode the link: ${e instanceof Error ? e.message : String(e)}`);

@@ -115,16 +115,17 @@ export function defaultState(): SharedStateV1 {
 
 type Problems = string[];
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A short, safe rendering of a bad value for a problem message. */
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'a non-finite number';
   if (v === undefined) return 'missing';
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (isRecord(v)) return 'an object';
+  if (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function') return `a ${typeof v}`;
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
@@ -132,7 +133,7 @@ function show(v: unknown): string {
 const isBlock = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Cut to `max` UTF-16 units without leaving half a surrogate pair. */
-function cut(text: string, max: number): string {
+export function cut(text: string, max: number): string {
   let out = text.slice(0, max);
   const last = out.charCodeAt(out.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);

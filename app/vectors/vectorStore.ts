@@ -2,7 +2,8 @@
  * The o-vector library in IndexedDB, so captured and imported vectors survive a reload.
  * Entries are stored as they are: structured clone keeps the Float32Array.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
+import { lazyDatabase } from '../storage/lazyDatabase.ts';
 import type { VectorEntry } from '../store/domain.ts';
 
 const DB_NAME = 'lenslab';
@@ -15,26 +16,11 @@ interface VectorDb extends DBSchema {
 
 export type VectorDbHandle = IDBPDatabase<VectorDb>;
 
-let opening: Promise<VectorDbHandle> | undefined;
-
 /** The database, opened once per page (later calls share it). */
-export function openVectorDb(): Promise<VectorDbHandle> {
-  opening ??= openDB<VectorDb>(DB_NAME, DB_VERSION, {
-    upgrade(db) {
-      const store = db.createObjectStore(STORE, { keyPath: 'id' });
-      store.createIndex('createdAt', 'createdAt');
-    },
-    // another tab upgrades the schema: let it, and reopen next time
-    blocking() {
-      void opening?.then((db) => db.close());
-      opening = undefined;
-    },
-  }).catch((error: unknown) => {
-    opening = undefined;
-    throw error;
-  });
-  return opening;
-}
+export const openVectorDb = lazyDatabase<VectorDb>(DB_NAME, DB_VERSION, (db) => {
+  const store = db.createObjectStore(STORE, { keyPath: 'id' });
+  store.createIndex('createdAt', 'createdAt');
+});
 
 export async function saveVector(entry: VectorEntry): Promise<void> {
   const db = await openVectorDb();
