@@ -242,7 +242,7 @@ export function PresentView(): ReactElement | null {
               <TopKView />
             </div>
           ) : (
-            <div className={front === 'compare' ? 'present-lens is-compare' : 'present-lens'}>
+            <div className="present-lens">
               <LensView />
               {front === 'heatmap' ? <RankView /> : null}
             </div>
