@@ -5,14 +5,11 @@
  * so that moving on shows them at once. It measures key press -> finished views for each slide.
  */
 
-import type { VectorEntry } from '../store/domain.ts';
 import type { LensStore } from '../store/lensStore.ts';
 import { sameSource, sourceName } from '../store/modelSlice.ts';
 import type { PrefetchState } from '../store/runController.ts';
-import { applySharedState, fitStateToModel, pinsOf } from '../store/urlSync.ts';
-import { captureLastPosition } from '../store/vectorSlice.ts';
-import { decodeVector, type SharedStateV1, validateAgainstModel } from '../url/stateSchema.ts';
-import { vectorNorm } from '../vectors/vectorFiles.ts';
+import { addSharedVectors, applySharedState, fitStateToModel, pinsOf } from '../store/urlSync.ts';
+import { type SharedStateV1, validateAgainstModel } from '../url/stateSchema.ts';
 import { activeDeck, type DeckStore } from './deckStore.ts';
 import type { Slide } from './deckTypes.ts';
 
@@ -147,14 +144,11 @@ export function startPresenter(deps: PresenterDeps): () => void {
       nEmbd: s.info.nEmbd,
       vocabSize: s.info.vocabSize,
     }).state;
-    const made = await vectorsFor(fitted);
+    // the next slide's vectors join the store (shown nowhere until used); recipes for this model are
+    // captured by the store's own materializeVectors
+    await addSharedVectors(lens, fitted, { transient: true });
+    await lens.getState().materializeVectors();
     if (seq !== showing) return;
-    if (made.length > 0) {
-      lens.getState().addVectors(made, false);
-      lens.setState((st) => ({
-        transientVectorIds: [...new Set([...st.transientVectorIds, ...made.map((v) => v.id)])],
-      }));
-    }
     const done = await prefetch({
       prompt: fitted.prompt,
       pins: pinsOf(fitted.tracked),
@@ -165,55 +159,6 @@ export function startPresenter(deps: PresenterDeps): () => void {
       vectors: lens.getState().vectors,
     });
     if (done && seq === showing) decks.getState().setAheadIndex(index);
-  };
-
-  /** The slide's vectors not yet in the store: data decoded, files loaded, recipes for this model captured. */
-  const vectorsFor = async (state: SharedStateV1): Promise<VectorEntry[]> => {
-    const s = lens.getState();
-    const have = new Set(s.vectors.map((v) => v.id));
-    const out: VectorEntry[] = [];
-    const entry = (
-      id: string,
-      name: string,
-      data: Float32Array,
-      extra: Partial<VectorEntry>,
-    ): VectorEntry => ({
-      id,
-      name,
-      data,
-      norm: vectorNorm(data),
-      promotes: [],
-      createdAt: Date.now(),
-      ...extra,
-    });
-    const byPrompt = new Map<string, SharedStateV1['vectors']>();
-    for (const v of state.vectors) {
-      if (have.has(v.id)) continue;
-      try {
-        if (v.data !== undefined) out.push(entry(v.id, v.name, decodeVector(v.data), {}));
-        else if (v.asset !== undefined && lens.deps.vectorAssets)
-          out.push(
-            entry(v.id, v.name, (await lens.deps.vectorAssets.load(v.asset)).data, { asset: v.asset }),
-          );
-        else if (v.recipe && sameSource(v.recipe.model, s.modelSource))
-          byPrompt.set(v.recipe.prompt, [...(byPrompt.get(v.recipe.prompt) ?? []), v]);
-      } catch {
-        // the slide itself reports what cannot be used when it is shown
-      }
-    }
-    for (const [prompt, group] of byPrompt) {
-      try {
-        const capture = await captureLastPosition(lens.deps.client, prompt);
-        for (const v of group) {
-          const r = v.recipe!;
-          const block = (r.kind === 'ffn' ? capture.ffn : capture.attn)[r.block];
-          if (block) out.push(entry(v.id, v.name, new Float32Array(block), { recipe: r }));
-        }
-      } catch {
-        // as above
-      }
-    }
-    return out;
   };
 
   const unsubscribe = decks.subscribe((d) => {

@@ -103,12 +103,12 @@ export interface OpenedLink {
 }
 
 /**
- * Applies a decoded state to the store: prompt, view, interventions, pins, and its vectors (data used
- * at once, shipped files fetched, recipes left pending until their model is loaded). Vectors already
- * in the store are kept. `transient`: the vectors belong to a deck and are not saved to the library.
- * Returns what could not be used, one sentence each.
+ * Brings a decoded state's vectors into the store: data used at once, shipped files fetched, recipes
+ * left pending until their model is loaded (materializeVectors). Vectors already in the store are
+ * kept. `transient`: they belong to a deck and are not saved to the library. Returns what could not
+ * be used, one sentence each.
  */
-export async function applySharedState(
+export async function addSharedVectors(
   store: LensStore,
   shared: SharedStateV1,
   options: { transient?: boolean } = {},
@@ -116,7 +116,7 @@ export async function applySharedState(
   const problems: string[] = [];
   const s = store.getState();
   const have = new Set(s.vectors.map((v) => v.id));
-  const fromData: VectorEntry[] = [];
+  const ready: VectorEntry[] = [];
   const pending: SharedVector[] = [];
   const entry = (v: SharedVector, data: Float32Array, asset?: string): VectorEntry => ({
     id: v.id,
@@ -131,12 +131,12 @@ export async function applySharedState(
   for (const v of shared.vectors) {
     if (have.has(v.id)) continue;
     if (v.data !== undefined) {
-      fromData.push(entry(v, decodeVector(v.data)));
+      ready.push(entry(v, decodeVector(v.data)));
     } else if (v.asset !== undefined) {
       const loader = store.deps.vectorAssets;
       try {
         if (!loader) throw new Error('this app has no vector files');
-        fromData.push(entry(v, (await loader.load(v.asset)).data, v.asset));
+        ready.push(entry(v, (await loader.load(v.asset)).data, v.asset));
       } catch (error) {
         if (v.recipe) pending.push(v);
         else problems.push(`vector “${v.name}”: ${error instanceof Error ? error.message : String(error)}`);
@@ -149,10 +149,29 @@ export async function applySharedState(
         );
     }
   }
-  // link and deck vectors are not written to the library: the link or deck itself keeps them
-  s.addVectors(fromData, false);
   const pendingIds = new Set(pending.map((p) => p.id));
   store.setState((st) => ({
+    pendingVectors: [...st.pendingVectors.filter((p) => !pendingIds.has(p.id)), ...pending],
+    ...(options.transient
+      ? { transientVectorIds: [...new Set([...st.transientVectorIds, ...shared.vectors.map((v) => v.id)])] }
+      : {}),
+  }));
+  // link and deck vectors are not written to the library: the link or deck itself keeps them
+  s.addVectors(ready, false);
+  return problems;
+}
+
+/**
+ * Applies a decoded state to the store: its vectors (addSharedVectors), then prompt, view,
+ * interventions and pins. Returns what could not be used, one sentence each.
+ */
+export async function applySharedState(
+  store: LensStore,
+  shared: SharedStateV1,
+  options: { transient?: boolean } = {},
+): Promise<string[]> {
+  const problems = await addSharedVectors(store, shared, options);
+  store.setState({
     prompt: shared.prompt,
     promptEditedAt: Date.now(),
     view: { ...shared.view },
@@ -161,11 +180,7 @@ export async function applySharedState(
       slots: shared.interventions.slots.map((slot) => ({ ...slot })),
     },
     pins: pinsOf(shared.tracked),
-    pendingVectors: [...st.pendingVectors.filter((p) => !pendingIds.has(p.id)), ...pending],
-    ...(options.transient
-      ? { transientVectorIds: [...new Set([...st.transientVectorIds, ...shared.vectors.map((v) => v.id)])] }
-      : {}),
-  }));
+  });
   return problems;
 }
 

@@ -58,14 +58,14 @@ export function newVectorId(): string {
   return `v${Date.now().toString(36)}${random}`;
 }
 
-export interface PromptCapture {
+interface PromptCapture {
   ffn: Float32Array[];
   attn: Float32Array[];
   tokens: { id: number; text: string }[];
 }
 
 /** Every block's FFN and attention output at the last position of `prompt` (what recipes take). */
-export async function captureLastPosition(client: EngineClient, prompt: string): Promise<PromptCapture> {
+async function captureLastPosition(client: EngineClient, prompt: string): Promise<PromptCapture> {
   const tokens = await client.tokenize(prompt);
   const result = await client.run({
     prompts: [tokens.map((t) => t.id)],
