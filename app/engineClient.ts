@@ -4,9 +4,11 @@
  * worker on the next call (the model must then be loaded again: onWorkerLost tells the app).
  */
 import * as Comlink from 'comlink';
+import type { FileReport } from '../models/hub/download.ts';
 import {
   type DeviceLimits,
   type EngineWorkerApi,
+  type HubLocation,
   isWorkerErrorPayload,
   type LoadOptions,
   type LoadProgress,
@@ -46,6 +48,8 @@ export interface LoadCallOptions extends LoadOptions {
 
 export interface EngineClient {
   load(location: ModelLocation, options?: LoadCallOptions): Promise<LoadResult>;
+  /** Downloads and verifies a Hub model's files into the cache without loading it (see EngineWorkerApi.prepare). */
+  prepare(location: HubLocation, options?: LoadCallOptions): Promise<FileReport[]>;
   deviceLimits(options?: LoadOptions): Promise<DeviceLimits>;
   tokenize(text: string): Promise<Token[]>;
   tokenIdOf(text: string): Promise<Token>;
@@ -144,20 +148,39 @@ export function createEngineClient(createWorker: () => Worker = defaultWorker): 
     }
   };
 
+  /** A load-like call: progress as a proxy, cancellation by cancelLoad(loadId). */
+  const downloadCall = <T>(
+    options: LoadCallOptions,
+    invoke: (
+      remote: Comlink.Remote<EngineWorkerApi>,
+      loadOptions: LoadOptions,
+      callback: ((p: LoadProgress) => void) | undefined,
+      loadId: number,
+    ) => Promise<T>,
+  ): Promise<T> => {
+    const { onProgress, signal, ...loadOptions } = options;
+    if (signal?.aborted) return Promise.reject(new EngineClientError('load cancelled', 'load-cancelled'));
+    const loadId = nextLoadId++;
+    const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
+    return call((remote) =>
+      cancellable(
+        signal,
+        () => remote.cancelLoad(loadId),
+        () => invoke(remote, loadOptions, callback, loadId),
+      ),
+    );
+  };
+
   return {
-    load: (location, options = {}) => {
-      const { onProgress, signal, ...loadOptions } = options;
-      if (signal?.aborted) return Promise.reject(new EngineClientError('load cancelled', 'load-cancelled'));
-      const loadId = nextLoadId++;
-      const callback = onProgress ? Comlink.proxy(onProgress) : undefined;
-      return call((remote) =>
-        cancellable(
-          signal,
-          () => remote.cancelLoad(loadId),
-          () => remote.load(location, loadOptions, callback, loadId) as Promise<LoadResult>,
-        ),
-      );
-    },
+    load: (location, options = {}) =>
+      downloadCall(options, (remote, loadOptions, callback, loadId) =>
+        remote.load(location, loadOptions, callback, loadId),
+      ),
+
+    prepare: (location, options = {}) =>
+      downloadCall(options, (remote, loadOptions, callback, loadId) =>
+        remote.prepare(location, loadOptions, callback, loadId),
+      ),
 
     deviceLimits: (options) => call((remote) => remote.deviceLimits(options) as Promise<DeviceLimits>),
 

@@ -84,11 +84,9 @@ const talk: TalkServices = {
   prepare: async (onProgress) => {
     const deck = activeDeck(decks.getState());
     if (!deck) return undefined;
-    const s = store.getState();
     return prepareDeck(deck, {
-      hubUrl: s.hubUrl,
+      prepareModel: store.getState().prepareModel,
       ...(store.deps.vectorAssets ? { vectorAssets: store.deps.vectorAssets } : {}),
-      ...(s.deviceLimits ? { limits: s.deviceLimits } : {}),
       onProgress,
     });
   },

@@ -290,14 +290,11 @@ describe('prepare for talk', () => {
       throw new TypeError('fetch failed');
     }) as typeof fetch;
     const report = await prepareDeck(paperDeck(), {
-      hubUrl: 'http://hub.invalid',
+      // the Hub cannot be reached: the worker's download fails
+      prepareModel: async () => {
+        throw new TypeError('fetch failed');
+      },
       vectorAssets: vectorAssetLoader('http://app.test/vectors/', fetchFn, undefined),
-      fetch: fetchFn,
-      cache: {
-        get: async () => undefined,
-        put: async () => undefined,
-        delete: async () => undefined,
-      } as never,
     });
     expect(report.ok).toBe(false);
     const model = report.items.find((i) => i.name.includes('gpt2-medium'))!;

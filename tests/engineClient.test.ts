@@ -82,6 +82,7 @@ function setup() {
     cancelLoad: (loadId) => {
       cancelledLoads.push(loadId);
     },
+    prepare: async () => [],
     deviceLimits: async () => ({ backend: 'wasm', reason: 'test' }),
     tokenIdOf: async (text) => {
       if (text.length > 3) throw toWorkerErrorPayload(new WorkerError('two tokens', 'multi-token'));

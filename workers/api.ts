@@ -18,6 +18,8 @@ import type {
 export type BrowserBackend = Extract<Backend, 'webgpu' | 'wasm'>;
 
 /** Where the worker gets a checkpoint: a folder URL (the built-in model), or a Hub repository. */
+export type HubLocation = Extract<ModelLocation, { kind: 'hub' }>;
+
 export type ModelLocation =
   | { kind: 'url'; baseUrl: string; name?: string }
   | {
@@ -92,6 +94,17 @@ export interface EngineWorkerApi {
     loadId: number,
   ): Promise<LoadResult>;
   cancelLoad(loadId: number): void;
+  /**
+   * Downloads a Hub model's files into the cache and verifies them, without loading it ("Prepare for
+   * talk"): the bytes stay in the worker and are dropped. Refused (model-too-large) when the model
+   * cannot run here. Cancelled by cancelLoad(loadId).
+   */
+  prepare(
+    location: HubLocation,
+    options: LoadOptions | undefined,
+    onProgress: ((progress: LoadProgress) => void) | undefined,
+    loadId: number,
+  ): Promise<FileReport[]>;
   /** The backend a load would pick and its limits (WebGPU adapter limits, or wasm's), for checkFits. */
   deviceLimits(options?: LoadOptions): Promise<DeviceLimits>;
   tokenize(text: string): Promise<Token[]>;

@@ -24,6 +24,7 @@ import {
   type BrowserBackend,
   type DeviceLimits,
   type EngineWorkerApi,
+  type HubLocation,
   type LoadOptions,
   type LoadProgress,
   type LoadResult,
@@ -242,6 +243,44 @@ async function release(loaded: Loaded | null): Promise<void> {
   });
 }
 
+/** A Hub model's files, from the cache or the network, verified; refused first when they cannot run here. */
+async function downloadHub(
+  location: HubLocation,
+  probe: FitLimits,
+  signal: AbortSignal,
+  onProgress: ((p: LoadProgress) => void) | undefined,
+): Promise<{ files: Map<string, Uint8Array>; report: FileReport[]; notes: string[] }> {
+  const notes: string[] = [];
+  if (location.expected) {
+    // refuse before downloading gigabytes that cannot run here
+    const fit = checkFits({ ...location.expected, name: location.name }, probe);
+    if (!fit.ok) throw new WorkerError(`${location.name} cannot run here: ${fit.reason}`, 'model-too-large');
+    notes.push(...fit.warnings);
+  }
+  const cache = typeof self.caches === 'undefined' ? undefined : cacheStorageFileCache();
+  if (!cache) notes.push('Cache Storage is not available here: files are not cached between visits');
+  try {
+    const download = await downloadModelFiles({
+      hubUrl: location.hubUrl,
+      repo: location.repo,
+      revision: location.revision,
+      files: GPT2_FILES,
+      ...(cache ? { cache } : {}),
+      signal,
+      onProgress: (p) => onProgress?.({ stage: 'download', ...p }),
+    });
+    for (const r of download.report) {
+      if (r.refetchedBecause) notes.push(`${r.file}: the cached copy was unusable (${r.refetchedBecause})`);
+      if (r.cacheError) notes.push(`${r.file}: could not be cached (${r.cacheError})`);
+    }
+    return { ...download, notes };
+  } catch (error) {
+    if (error instanceof DownloadError && error.code === 'cancelled')
+      throw new WorkerError(error.message, 'load-cancelled');
+    throw error;
+  }
+}
+
 async function loadModel(
   location: ModelLocation,
   options: LoadOptions,
@@ -255,36 +294,10 @@ async function loadModel(
   let files: ModelFiles;
   let reports: FileReport[] | undefined;
   if (location.kind === 'hub') {
-    if (location.expected) {
-      // refuse before downloading gigabytes that cannot run here
-      const fit = checkFits({ ...location.expected, name: location.name }, probe);
-      if (!fit.ok)
-        throw new WorkerError(`${location.name} cannot run here: ${fit.reason}`, 'model-too-large');
-      notes.push(...fit.warnings);
-    }
-    const cache = typeof self.caches === 'undefined' ? undefined : cacheStorageFileCache();
-    if (!cache) notes.push('Cache Storage is not available here: files are not cached between visits');
-    try {
-      const download = await downloadModelFiles({
-        hubUrl: location.hubUrl,
-        repo: location.repo,
-        revision: location.revision,
-        files: GPT2_FILES,
-        ...(cache ? { cache } : {}),
-        signal,
-        onProgress: (p) => onProgress?.({ stage: 'download', ...p }),
-      });
-      reports = download.report;
-      for (const r of download.report) {
-        if (r.refetchedBecause) notes.push(`${r.file}: the cached copy was unusable (${r.refetchedBecause})`);
-        if (r.cacheError) notes.push(`${r.file}: could not be cached (${r.cacheError})`);
-      }
-      files = modelFilesFromDownload(location.name, download.files);
-    } catch (error) {
-      if (error instanceof DownloadError && error.code === 'cancelled')
-        throw new WorkerError(error.message, 'load-cancelled');
-      throw error;
-    }
+    const download = await downloadHub(location, probe, signal, onProgress);
+    notes.push(...download.notes);
+    reports = download.report;
+    files = modelFilesFromDownload(location.name, download.files);
   } else {
     const name = location.name ?? location.baseUrl.replace(/\/+$/, '').split('/').pop() ?? 'model';
     try {
@@ -412,6 +425,19 @@ const api: EngineWorkerApi = {
 
   cancelLoad: (loadId) => {
     loads.get(loadId)?.abort();
+  },
+
+  prepare: (location, options = {}, onProgress, loadId) => {
+    const controller = new AbortController();
+    loads.set(loadId, controller);
+    return guard(async () => {
+      const probe = await probeDevice(options ?? {});
+      // the bytes are in the cache now; this worker keeps none of them
+      return (await downloadHub(location, probe, controller.signal, onProgress)).report;
+    }).finally(() => {
+      loads.delete(loadId);
+      (onProgress as Partial<Comlink.Remote<unknown>> | undefined)?.[Comlink.releaseProxy]?.();
+    });
   },
 
   deviceLimits: (options = {}) =>

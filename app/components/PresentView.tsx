@@ -81,10 +81,9 @@ export function mapMarks(
 }
 
 function useStageZoom(): number {
-  const measure = measureZoom;
-  const [zoom, setZoom] = useState(measure);
+  const [zoom, setZoom] = useState(measureZoom);
   useEffect(() => {
-    const onResize = (): void => setZoom(measure());
+    const onResize = (): void => setZoom(measureZoom());
     window.addEventListener('resize', onResize);
     return () => window.removeEventListener('resize', onResize);
   }, []);

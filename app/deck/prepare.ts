@@ -1,16 +1,11 @@
 /**
- * "Prepare for talk": fetches every model file and vector file a deck needs into Cache Storage,
- * verifies them (sha256 against the Hub's LFS hash where it gives one, the .npy parsed), and reports
+ * "Prepare for talk": fetches every model file (in the engine worker, which keeps none of the bytes)
+ * and vector file a deck needs into Cache Storage, verifies them (sha256 against the Hub's LFS hash where it gives one, the .npy parsed), and reports
  * what is ready, with sizes, so the talk itself needs no network.
  */
-import {
-  checkFits,
-  type FitLimits,
-  findCatalogueEntry,
-  formatBytes,
-  GPT2_FILES,
-} from '../../models/hub/catalogue.ts';
-import { cacheStorageFileCache, downloadModelFiles, type FileCache } from '../../models/hub/download.ts';
+import { formatBytes } from '../../models/hub/catalogue.ts';
+import type { FileReport } from '../../models/hub/download.ts';
+import type { LoadProgress } from '../../workers/api.ts';
 import type { ModelSource } from '../store/domain.ts';
 import { sourceName } from '../store/modelSlice.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
@@ -32,13 +27,15 @@ export interface PrepareReport {
 }
 
 export interface PrepareOptions {
-  hubUrl: string;
+  /**
+   * Downloads and verifies a Hub model's files into the cache: the lens store's prepareModel, which
+   * has the engine worker do it (a refusal names why the model cannot run here).
+   */
+  prepareModel: (
+    source: Extract<ModelSource, { source: 'hub' }>,
+    onProgress?: (progress: LoadProgress) => void,
+  ) => Promise<FileReport[]>;
   vectorAssets?: VectorAssetLoader;
-  /** This browser's limits, for the fit check before a download. */
-  limits?: FitLimits;
-  cache?: FileCache;
-  fetch?: typeof fetch;
-  signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
 
@@ -68,38 +65,20 @@ export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promis
       items.push({ kind: 'model', name, ok: true, bytes: 0, detail: 'ships with the app' });
       continue;
     }
-    const entry = findCatalogueEntry(model.repo);
-    if (entry && options.limits) {
-      const fit = checkFits(entry, options.limits);
-      if (!fit.ok) {
-        items.push({ kind: 'model', name, ok: false, bytes: 0, detail: `cannot run here: ${fit.reason}` });
-        continue;
-      }
-    }
     options.onProgress?.(`Fetching ${name}…`);
     try {
-      const cache = options.cache ?? cacheStorageFileCache();
-      const result = await downloadModelFiles({
-        hubUrl: options.hubUrl,
-        repo: model.repo,
-        revision: model.revision,
-        files: GPT2_FILES,
-        cache,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) => {
-          if (p.totalBytes > 0)
-            options.onProgress?.(
-              `Fetching ${name}: ${formatBytes(p.loadedBytes)} of ${formatBytes(p.totalBytes)}`,
-            );
-        },
+      const report = await options.prepareModel(model, (p) => {
+        if (p.stage === 'download' && p.totalBytes > 0)
+          options.onProgress?.(
+            `Fetching ${name}: ${formatBytes(p.loadedBytes)} of ${formatBytes(p.totalBytes)}`,
+          );
       });
-      const bytes = result.report.reduce((n, r) => n + r.size, 0);
-      const fromCache = result.report.every((r) => r.from === 'cache');
-      const verified = result.report.some((r) => r.verifiedAgainstHub === 'sha256')
+      const bytes = report.reduce((n, r) => n + r.size, 0);
+      const fromCache = report.every((r) => r.from === 'cache');
+      const verified = report.some((r) => r.verifiedAgainstHub === 'sha256')
         ? 'sha256 verified'
         : 'sizes verified';
-      const notCached = result.report
+      const notCached = report
         .filter((r) => r.cacheError)
         .map((r) => `${r.file} not cached (${r.cacheError})`);
       items.push({
@@ -108,7 +87,7 @@ export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promis
         ok: notCached.length === 0,
         bytes,
         detail: [
-          `${result.report.length} files`,
+          `${report.length} files`,
           verified,
           fromCache ? 'already cached' : 'downloaded and cached',
           ...notCached,

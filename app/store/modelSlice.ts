@@ -8,9 +8,13 @@ import {
   type Gpt2ModelId,
   HUB_URL,
 } from '../../models/hub/catalogue.ts';
+import type { FileReport } from '../../models/hub/download.ts';
 import type { DeviceLimits, LoadProgress, LoadResult, ModelLocation } from '../../workers/api.ts';
 import type { Backend, ModelInfo } from '../../workers/engine/types.ts';
 import type { ModelSource } from './domain.ts';
+
+type HubSource = Extract<ModelSource, { source: 'hub' }>;
+
 import { type AppError, type SliceCreator, type StoreDeps, toAppError } from './types.ts';
 
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -60,6 +64,8 @@ export interface ModelSlice {
   checkHub(): Promise<boolean>;
   /** Loads `source`; resolves true when it is loaded. A running load is cancelled first. */
   loadModel(source: ModelSource): Promise<boolean>;
+  /** Fetches and verifies a Hub model's files into the cache without loading it (the worker does it). */
+  prepareModel(source: HubSource, onProgress?: (progress: LoadProgress) => void): Promise<FileReport[]>;
   loadSelected(): Promise<boolean>;
   cancelLoad(): void;
   /** The offered way out of a Hub error: the built-in model (loaded again only when it is not loaded). */
@@ -286,6 +292,15 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
       } finally {
         if (abort === controller) abort = null;
       }
+    },
+
+    prepareModel: (source, onProgress) => {
+      const location = locationOf(source, deps, get().hubUrl);
+      if (location.kind !== 'hub') return Promise.resolve([]);
+      return deps.client.prepare(location, {
+        ...(deps.backend ? { backend: deps.backend } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
     },
 
     loadSelected: () => get().loadModel(sourceOf(get().selectedModel)),

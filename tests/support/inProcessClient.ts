@@ -71,6 +71,12 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
         notes: [],
       } satisfies LoadResult;
     },
+    prepare: async (location) => {
+      calls.push({ method: 'prepare', location });
+      if (!models[location.repo])
+        throw new EngineClientError(`config.json: HTTP 404 from ${location.repo}`, 'http');
+      return [];
+    },
     deviceLimits: async () => ({ backend: 'wasm', reason: 'in-process' }),
     tokenize: async (text) => {
       if (!engine) throw new EngineClientError('no model is loaded', 'no-model');
