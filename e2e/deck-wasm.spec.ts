@@ -17,6 +17,19 @@ async function slideTitles(page: Page): Promise<string[]> {
     .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
 }
 
+async function slideIdAt(page: Page, index: number): Promise<string> {
+  const id = await page.getByTestId('deck-slide').nth(index).getAttribute('data-slide-id');
+  if (id === null) throw new Error(`slide ${index} has no data-slide-id`);
+  return id;
+}
+
+/** Waits until dnd-kit has told a screen reader that the dragged slide is over slide `overId`. */
+async function announcedOver(page: Page, overId: string): Promise<void> {
+  // one live region per DndContext (the vector library has its own)
+  const said = page.locator('[id^="DndLiveRegion"]').filter({ hasText: `droppable area ${overId}.` });
+  await expect(said).toHaveCount(1);
+}
+
 async function waitSlideReady(page: Page, title: string): Promise<void> {
   await expect(page.getByTestId('slide-title')).toHaveText(title);
   await expect(page.getByTestId('slide')).toHaveAttribute('data-ready', 'true', { timeout: RUN_TIMEOUT });
@@ -57,9 +70,15 @@ test('a deck built by clicking: reordered by keyboard, presented with the keys, 
   expect(await slideTitles(page)).toEqual(['One', 'Two', 'Three']);
 
   // keyboard reorder, dnd-kit's way: focus the handle, Space, arrow, Space
-  await page.getByTestId('deck-slide-handle').nth(2).focus();
+  // Each step waits for what dnd-kit shows and tells a screen reader: the drop lands where the
+  // last announcement said, and under CI load a drop sent before it would land nowhere.
+  const handle = page.getByTestId('deck-slide-handle').nth(2);
+  const overTwo = await slideIdAt(page, 1);
+  await handle.focus();
   await page.keyboard.press('Space');
+  await expect(handle).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('ArrowUp');
+  await announcedOver(page, overTwo);
   await page.keyboard.press('Space');
   await expect.poll(() => slideTitles(page)).toEqual(['One', 'Three', 'Two']);
   // and the shortcut on a slide: Alt+ArrowDown
@@ -77,9 +96,11 @@ test('a deck built by clicking: reordered by keyboard, presented with the keys, 
     await page.mouse.move(x, y);
     await page.mouse.down();
     await page.mouse.move(x, y + 10, { steps: 3 });
+    const targetId = await slideIdAt(page, to);
     await page.mouse.move(x, y + (target.y + target.height / 2) - (source.y + source.height / 2), {
       steps: 12,
     });
+    await announcedOver(page, targetId);
     await page.mouse.up();
   };
   // room for the whole list: near the window's edge dnd-kit scrolls the page while dragging
