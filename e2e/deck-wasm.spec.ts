@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Page, TestInfo } from '@playwright/test';
-import { expect, RUN_TIMEOUT, test } from './fixtures.ts';
+import { DEEP_REPO, expect, RUN_TIMEOUT, test } from './fixtures.ts';
 
 /** A Hub that refuses connections: the venue without network. */
 const NO_HUB = `hub=${encodeURIComponent('http://127.0.0.1:9')}`;
@@ -389,4 +389,76 @@ test('look-ahead: key press to the next slide finished, with and without it (fig
   expect(withIt.length).toBeGreaterThanOrEqual(4);
   expect(withIt.every((t) => t.cached)).toBe(true);
   expect(figures.without!.filter((t) => t.index > 0).every((t) => !t.cached)).toBe(true);
+});
+
+test("a deep model's marked rows are in view on the slide, at 1280x720 and 1920x1080", async ({
+  app,
+  page,
+  hub,
+}, testInfo) => {
+  // 24 blocks, as gpt2-medium: at the full row height block 19 would sit below the slide's fold
+  const state = (rows: 'blocks' | 'all') => ({
+    v: 1,
+    model: { source: 'hub', repo: DEEP_REPO, revision: 'main' },
+    prompt: 'Q: What is the capital of France?\nA: Paris\nQ: What is the capital of Poland?\nA:',
+    tracked: [],
+    view: { rows, rank: 'reciprocal', front: 'heatmap' },
+    vectors: [],
+    interventions: { scope: 'all', slots: [] },
+  });
+  const slides = [
+    {
+      id: 'blocks',
+      title: 'Block 19 and the output',
+      caption: '',
+      marks: [
+        { kind: 'row', state: 40 },
+        { kind: 'cell', state: 48, position: 'last' },
+      ],
+      state: state('blocks'),
+    },
+    {
+      id: 'all',
+      title: "Block 19's attention, among 49 rows",
+      caption: '',
+      marks: [{ kind: 'cell', state: 39, position: 'last' }],
+      state: state('all'),
+    },
+  ];
+  const file = testInfo.outputPath('deep.lenslab-deck.json');
+  await writeFile(file, JSON.stringify({ v: 1, kind: 'lenslab-deck', id: 'deep', title: 'Deep', slides }));
+  await app.open(`/?${hub.query}`);
+  await page.getByTestId('deck-open').click();
+  await page.getByTestId('deck-import').setInputFiles(file);
+  for (const size of [
+    { width: 1280, height: 720 },
+    { width: 1920, height: 1080 },
+  ]) {
+    await page.setViewportSize(size);
+    await page.getByTestId('deck-present').click();
+    for (const slide of slides) {
+      await waitSlideReady(page, slide.title);
+      await expect(page.getByTestId('slide-builtin-banner')).toBeHidden();
+      const body = (await page.getByTestId('slide-body').boundingBox())!;
+      // the marked rows, and the output row (block 23) below them: the marks down to the prediction
+      for (const stateIndex of [...slide.marks.map((m) => m.state), 48]) {
+        const label = page
+          .getByTestId('lens-heatmap')
+          .locator(`[data-testid="lens-row-label"][data-state-index="${stateIndex}"]`);
+        // poll: the body is scrolled in the effect after the slide is ready
+        await expect
+          .poll(async () => {
+            const box = (await label.boundingBox())!;
+            return box.y >= body.y && box.y + box.height <= body.y + body.height;
+          }, `${slide.id}: state ${stateIndex} inside the slide at ${size.width}x${size.height}`)
+          .toBe(true);
+      }
+      await testInfo.attach(`deep-${slide.id}-${size.width}x${size.height}.png`, {
+        body: await page.screenshot(),
+        contentType: 'image/png',
+      });
+      await page.keyboard.press('ArrowRight');
+    }
+    await page.keyboard.press('Escape');
+  }
 });

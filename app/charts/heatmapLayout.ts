@@ -126,6 +126,8 @@ export interface HeatmapLayoutOptions {
   availableWidth: number;
   /** Room on the right for stage letters. */
   stageGutter?: boolean;
+  /** Row height, clamped to MIN_ROW_HEIGHT..ROW_HEIGHT; default ROW_HEIGHT (present mode fits rows to a slide). */
+  rowHeight?: number;
 }
 
 export interface HeatmapLayout {
@@ -150,6 +152,8 @@ export const CELL_FONT = 13;
 export const LABEL_FONT = 14;
 export const HEADER_FONT = 13;
 export const ROW_HEIGHT = 26;
+/** The 13 px cell text still fits its 4 px-inset rectangle. */
+export const MIN_ROW_HEIGHT = 18;
 export const MIN_CELL_WIDTH = 66;
 export const MAX_CELL_WIDTH = 120;
 const LEGEND_HEIGHT = 50;
@@ -173,14 +177,15 @@ export function heatmapLayout(o: HeatmapLayoutOptions): HeatmapLayout {
   const gridX = labelWidth;
   const gridY = LEGEND_HEIGHT + HEADER_HEIGHT;
   const gridWidth = cellWidth * nCols;
-  const gridHeight = ROW_HEIGHT * states.length;
+  const rowHeight = Math.min(ROW_HEIGHT, Math.max(MIN_ROW_HEIGHT, Math.round(o.rowHeight ?? ROW_HEIGHT)));
+  const gridHeight = rowHeight * states.length;
   return {
     states,
     labelWidth,
     legendHeight: LEGEND_HEIGHT,
     headerHeight: HEADER_HEIGHT,
     cellWidth,
-    rowHeight: ROW_HEIGHT,
+    rowHeight,
     gridX,
     gridY,
     gridWidth,

@@ -1,20 +1,32 @@
-/** The width of an element, kept current with a ResizeObserver (the fallback before mount and on the server). */
+/** An element's content width or height, kept current with a ResizeObserver (the fallback before mount and on the server). */
 import { type RefObject, useLayoutEffect, useState } from 'react';
 
-export function useElementWidth(ref: RefObject<HTMLElement | null>, fallback: number): number {
-  const [width, setWidth] = useState(fallback);
+/**
+ * `target`: a ref whose element exists at mount, or an element held in state (a callback ref), for
+ * one that mounts later, so that the observer starts when it appears.
+ */
+export function useElementSize(
+  target: RefObject<HTMLElement | null> | HTMLElement | null,
+  dimension: 'width' | 'height',
+  fallback: number,
+): number {
+  const [size, setSize] = useState(fallback);
   useLayoutEffect(() => {
-    const el = ref.current;
+    const el = target instanceof HTMLElement || target === null ? target : target.current;
     if (!el) return;
     // measured before paint, so the first frame already has the right size
-    setWidth(el.clientWidth || fallback);
+    setSize((dimension === 'width' ? el.clientWidth : el.clientHeight) || fallback);
     if (typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver((entries) => {
-      const w = entries[0]?.contentRect.width;
-      if (w && w > 0) setWidth(Math.floor(w));
+      const v = entries[0]?.contentRect[dimension];
+      if (v && v > 0) setSize(Math.floor(v));
     });
     ro.observe(el);
     return () => ro.disconnect();
-  }, [ref, fallback]);
-  return width;
+  }, [target, dimension, fallback]);
+  return size;
+}
+
+export function useElementWidth(ref: RefObject<HTMLElement | null>, fallback: number): number {
+  return useElementSize(ref, 'width', fallback);
 }

@@ -18,7 +18,7 @@ function trackedColumns(tracked: TrackedTokens): TrackedColumn[] {
   return out;
 }
 
-export function LensView(): ReactElement {
+export function LensView(props: { rowHeight?: number } = {}): ReactElement {
   const s = useLensPick((st) => ({
     control: st.control,
     intervened: st.intervened,
@@ -75,6 +75,7 @@ export function LensView(): ReactElement {
             testId="lens-heatmap"
             title={s.intervened ? 'Control' : 'Logit lens (click a row label to capture its output)'}
             svgRef={svgRef}
+            rowHeight={props.rowHeight}
           />
           {s.intervened ? (
             <LensHeatmap
@@ -83,6 +84,7 @@ export function LensView(): ReactElement {
               diff={control.grid}
               testId="lens-heatmap-intervened"
               title="Intervened (outlined: top-1 differs from the control)"
+              rowHeight={props.rowHeight}
             />
           ) : null}
         </div>

@@ -7,9 +7,12 @@
  */
 import { type ReactElement, useEffect, useState } from 'react';
 import { findCatalogueEntry } from '../../models/hub/catalogue.ts';
+import { displayedStates } from '../charts/heatmapLayout.ts';
+import { useElementSize } from '../charts/useElementWidth.ts';
 import { useDecks } from '../deck/deckContext.ts';
 import { activeDeck } from '../deck/deckStore.ts';
 import type { SlideMark } from '../deck/deckTypes.ts';
+import { markedStates, presentRowHeight, revealedScrollTop } from '../deck/presentFit.ts';
 import { LensView, TopKView } from './LensView.tsx';
 import { LoadProgress } from './LoadProgress.tsx';
 import { PromptEditor } from './PromptEditor.tsx';
@@ -90,6 +93,33 @@ function useStageZoom(): number {
   return zoom;
 }
 
+/**
+ * Scrolls the slide body so the marked rows of the (first) heatmap are in view (revealedScrollTop
+ * says where). Only the body scrolls: the heatmap keeps its horizontal position (the last tokens).
+ */
+function revealMarkedRows(body: HTMLElement, states: readonly number[]): void {
+  const heatmap = body.querySelector('[data-testid="lens-heatmap"]');
+  if (!heatmap) return;
+  const rowBox = (st: number): DOMRect | undefined =>
+    heatmap
+      .querySelector(`[data-testid="lens-row-label"][data-state-index="${st}"]`)
+      ?.getBoundingClientRect();
+  const rects = states.flatMap((st) => rowBox(st) ?? []);
+  const labels = heatmap.querySelectorAll('[data-testid="lens-row-label"]');
+  const last = labels[labels.length - 1]?.getBoundingClientRect();
+  if (rects.length === 0 || !last) return;
+  const view = body.getBoundingClientRect();
+  body.scrollTop = revealedScrollTop({
+    scrollTop: body.scrollTop,
+    viewTop: view.top,
+    viewHeight: view.height,
+    scale: body.offsetHeight > 0 ? view.height / body.offsetHeight : 1,
+    targetTop: Math.min(...rects.map((r) => r.top)),
+    targetBottom: Math.max(...rects.map((r) => r.bottom)),
+    gridBottom: last.bottom,
+  });
+}
+
 const isTyping = (target: EventTarget | null): boolean =>
   target instanceof HTMLElement &&
   (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
@@ -118,8 +148,16 @@ export function PresentView(): ReactElement | null {
   const nLayer = useLens((st) => st.info?.nLayer);
   const modelName = useLens((st) => st.info?.name);
   const backend = useLens((st) => st.backend);
+  const rows = useLens((st) => st.view.rows);
   const zoom = useStageZoom();
   const count = s.deck?.slides.length ?? 0;
+  // a callback ref: the body mounts when presenting starts, long after this component
+  const [body, setBody] = useState<HTMLDivElement | null>(null);
+  const bodyHeight = useElementSize(body, 'height', 0);
+  const rowHeight = presentRowHeight(
+    bodyHeight,
+    nLayer === undefined ? 0 : displayedStates(nLayer, rows).length,
+  );
 
   useEffect(() => {
     if (!s.presenting) return;
@@ -174,20 +212,28 @@ export function PresentView(): ReactElement | null {
     };
   }, [s.presenting, count, talk]);
 
-  if (!s.presenting || !s.deck) return null;
-  const slide = s.deck.slides[s.index];
-  if (!slide) return null;
-  const front = slide.state.view.front;
-  const status = s.status?.slideId === slide.id ? s.status : undefined;
-  const ownModel = slide.state.model;
+  const slide = s.presenting ? s.deck?.slides[s.index] : undefined;
+  const status = slide && s.status?.slideId === slide.id ? s.status : undefined;
+  const ownModel = slide?.state.model;
   const ownLayers =
-    ownModel.source === 'hub'
+    ownModel?.source === 'hub'
       ? findCatalogueEntry(ownModel.repo)?.nLayer
       : status?.onBuiltin
         ? undefined
         : nLayer;
-  const marks = status?.onBuiltin ? mapMarks(slide.marks, ownLayers, nLayer) : slide.marks;
+  const marks = slide ? (status?.onBuiltin ? mapMarks(slide.marks, ownLayers, nLayer) : slide.marks) : [];
   const ready = !!status?.ready;
+  const markedKey = markedStates(marks).join(',');
+
+  // once the slide's views are in (and whenever the rows change height), its marks are brought into view
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rowHeight: rows that change height move the marks
+  useEffect(() => {
+    if (!ready || !body || markedKey === '') return;
+    revealMarkedRows(body, markedKey.split(',').map(Number));
+  }, [ready, markedKey, rowHeight, body]);
+
+  if (!s.deck || !slide) return null;
+  const front = slide.state.view.front;
 
   return (
     <div className="present" role="dialog" aria-modal="true" aria-label={`Presentation: ${s.deck.title}`}>
@@ -234,7 +280,7 @@ export function PresentView(): ReactElement | null {
           </details>
         ) : null}
         <LoadProgress />
-        <div className="present-body">
+        <div className="present-body" ref={setBody} data-testid="slide-body">
           {front === 'rank' ? (
             <div className="present-rank">
               <RankView />
@@ -242,7 +288,7 @@ export function PresentView(): ReactElement | null {
             </div>
           ) : (
             <div className="present-lens">
-              <LensView />
+              <LensView rowHeight={rowHeight} />
               {front === 'heatmap' ? <RankView /> : null}
             </div>
           )}
