@@ -326,7 +326,9 @@ describe('engine extras', () => {
     };
     const fresh = await engine.run({ prompts: [[7, 8, 9]], track: [5], intervention: iv });
     const reused = await engine.run({ prompts: [[7, 8, 9]], track: [5], intervention: iv, reuseTrunk: true });
-    expect(reused.timings.trunkMs).toBeLessThan(fresh.timings.trunkMs + 1);
+    // served from the cache (a timing comparison here failed under CI load: 3.8 vs 1.7 ms)
+    expect(fresh.trunksReused).toBeUndefined();
+    expect(reused.trunksReused).toBe(1);
     expect(reused.prompts[0]!.states).toEqual(fresh.prompts[0]!.states);
     // a different vector must not hit the cache
     const other: InterventionSpec = {
@@ -339,6 +341,7 @@ describe('engine extras', () => {
       intervention: other,
       reuseTrunk: true,
     });
+    expect(changed.trunksReused).toBeUndefined();
     const ref = checkpoint.reference.forward([7, 8, 9], other);
     const stats = newStats();
     changed.prompts[0]!.states.forEach((state, s) => expectStateMatches(state, ref.logits(s, 2), stats));
@@ -355,7 +358,8 @@ describe('engine extras', () => {
     const reused = await engine.run({ prompts: [[3, 1, 4, 1, 5]], track: [9, 2], reuseTrunk: true });
     const fresh = await engine.run({ prompts: [[3, 1, 4, 1, 5]], track: [9, 2] });
     expect(all.prompts[0]!.byPosition).toHaveLength(5);
-    expect(reused.timings.trunkMs).toBeLessThan(fresh.timings.trunkMs + 1);
+    expect(reused.trunksReused).toBe(1);
+    expect(fresh.trunksReused).toBeUndefined();
     expect(reused.prompts[0]!.states).toEqual(fresh.prompts[0]!.states);
   });
 

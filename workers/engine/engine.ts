@@ -181,6 +181,7 @@ export class LensEngine {
     const iv = interventionArrays(request.intervention, this.config.nLayer, this.config.nEmbd);
     const results: PromptResult[] = new Array(prompts.length);
     const timings = { trunkMs: 0, lensMs: 0, totalMs: 0 };
+    let trunksReused = 0;
 
     // Group by length so that a batch pads little; results go back to their prompt's index.
     const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length);
@@ -197,7 +198,7 @@ export class LensEngine {
       if (!trunkOut) {
         trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
         this.remember(key, { iv, output: trunkOut });
-      }
+      } else trunksReused++;
       timings.trunkMs += now() - trunkStart;
       throwIfAborted(options.signal);
       const lensStart = now();
@@ -225,7 +226,13 @@ export class LensEngine {
       });
     }
     timings.totalMs = now() - started;
-    return { model: this.info, backend: this.backend, prompts: results, timings };
+    return {
+      model: this.info,
+      backend: this.backend,
+      prompts: results,
+      timings,
+      ...(trunksReused > 0 ? { trunksReused } : {}),
+    };
   }
 
   private cachedTrunk(key: string, iv: InterventionArrays): TrunkOutput | undefined {

@@ -105,6 +105,8 @@ export interface LensResult {
   backend: Backend;
   prompts: PromptResult[];
   timings: { trunkMs: number; lensMs: number; totalMs: number };
+  /** Batches whose forward pass came from the trunk cache (reuseTrunk) rather than a new run. */
+  trunksReused?: number;
 }
 
 export class EngineError extends Error {
