@@ -340,6 +340,22 @@ async function presentPaperDeck(
       expect(box!.x + box!.width, id).toBeLessThanOrEqual(shots.width);
       expect(box!.y + box!.height, id).toBeLessThanOrEqual(shots.height);
     }
+    // control beside intervened: one scroll moves both, so their columns are the same tokens
+    if (await page.getByTestId('lens-heatmap-intervened').isVisible()) {
+      const scrollers = page.locator('.present .lens-heatmap-scroll');
+      const lefts = () => scrollers.evaluateAll((els) => els.map((e) => Math.round(e.scrollLeft)));
+      const start = await lefts();
+      expect(start[0], 'scrolled to the last tokens').toBeGreaterThan(0);
+      expect(start[1]).toBe(start[0]);
+      await scrollers.first().evaluate((e) => {
+        e.scrollLeft = 0;
+      });
+      await expect.poll(lefts).toEqual([0, 0]);
+      await scrollers.last().evaluate((e) => {
+        e.scrollLeft = e.scrollWidth;
+      });
+      await expect.poll(lefts).toEqual(start);
+    }
     const overflow = await page
       .getByTestId('slide-title')
       .evaluate((el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);

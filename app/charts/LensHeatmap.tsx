@@ -73,6 +73,8 @@ export interface LensHeatmapProps {
   initialScroll?: 'start' | 'end';
   /** Row height in px (heatmapLayout clamps it); default the full ROW_HEIGHT. */
   rowHeight?: number;
+  /** Keep the stage letters' gutter without stages: the same width as a heatmap beside it that has them. */
+  stageGutter?: boolean;
 }
 
 type TipState = { cell: CellPos; pinned: boolean; source: 'hover' | 'focus' } | null;
@@ -100,10 +102,10 @@ export function LensHeatmap(props: LensHeatmapProps): ReactElement {
         rows,
         nPositions: nCols,
         availableWidth: width,
-        stageGutter: !!stages,
+        stageGutter: !!stages || !!props.stageGutter,
         rowHeight: props.rowHeight,
       }),
-    [grid.nLayer, rows, nCols, width, stages, props.rowHeight],
+    [grid.nLayer, rows, nCols, width, stages, props.rowHeight, props.stageGutter],
   );
   const nRows = layout.states.length;
   const mode =

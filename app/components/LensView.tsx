@@ -7,6 +7,7 @@ import { describeResidualState } from '../../models/gpt2/config.ts';
 import { gridToCsv, gridToJson, type TrackedColumn } from '../charts/exportChart.ts';
 import { LensHeatmap } from '../charts/LensHeatmap.tsx';
 import { TopKTable } from '../charts/TopKTable.tsx';
+import { useLinkedScroll } from '../charts/useLinkedScroll.ts';
 import type { LensGrid, TrackedTokens } from '../store/domain.ts';
 import { ExportMenu } from './ExportMenu.tsx';
 import { useLensPick } from './useLens.ts';
@@ -31,7 +32,10 @@ export function LensView(props: { rowHeight?: number } = {}): ReactElement {
     modelName: st.info?.name,
   }));
   const svgRef = useRef<SVGSVGElement>(null);
+  const pairRef = useRef<HTMLDivElement>(null);
   const control = s.control;
+  // control and intervened side by side scroll together, so their columns stay the same tokens
+  useLinkedScroll(pairRef, '.lens-heatmap-scroll', !!control && !!s.intervened);
 
   const onRowSelect = (stateIndex: number): void => {
     const { layer, kind } = describeResidualState(stateIndex);
@@ -66,7 +70,7 @@ export function LensView(props: { rowHeight?: number } = {}): ReactElement {
         />
       </div>
       {control ? (
-        <div className={s.intervened ? 'heatmaps is-compare' : 'heatmaps'}>
+        <div className={s.intervened ? 'heatmaps is-compare' : 'heatmaps'} ref={pairRef}>
           <LensHeatmap
             grid={control.grid}
             rows={s.rows}
@@ -85,6 +89,7 @@ export function LensView(props: { rowHeight?: number } = {}): ReactElement {
               testId="lens-heatmap-intervened"
               title="Intervened (outlined: top-1 differs from the control)"
               rowHeight={props.rowHeight}
+              stageGutter={!!s.stages}
             />
           ) : null}
         </div>
