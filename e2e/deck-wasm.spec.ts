@@ -340,6 +340,13 @@ async function presentPaperDeck(
       expect(box!.x + box!.width, id).toBeLessThanOrEqual(shots.width);
       expect(box!.y + box!.height, id).toBeLessThanOrEqual(shots.height);
     }
+    // each heatmap's colour key inside the heatmap's box, however far the grid is scrolled
+    for (const figure of await page.locator('.present figure.lens-heatmap').all()) {
+      const box = (await figure.boundingBox())!;
+      const key = (await figure.getByTestId('lens-legend').boundingBox())!;
+      expect(key.x, 'colour key not cut on the left').toBeGreaterThanOrEqual(box.x - 1);
+      expect(key.x + key.width, 'colour key not cut on the right').toBeLessThanOrEqual(box.x + box.width + 1);
+    }
     // control beside intervened: one scroll moves both, so their columns are the same tokens
     if (await page.getByTestId('lens-heatmap-intervened').isVisible()) {
       const scrollers = page.locator('.present .lens-heatmap-scroll');

@@ -608,6 +608,19 @@ describe('LensHeatmap markup', () => {
     );
     expect(count(html, 'data-testid="lens-stage"')).toBe(3);
     expect(html).toContain('A argument formation');
+    // the key twice: on screen under the scroller, and in the SVG for exports only
+    expect(count(html, 'data-testid="lens-stage-key"')).toBe(1);
+    expect(count(html, 'data-export="only"')).toBeGreaterThanOrEqual(2);
+    // stages found (the rank plot shows them) but none of them with a box here: no key either
+    const hidden = renderToStaticMarkup(
+      createElement(LensHeatmap, {
+        grid,
+        rows: 'all',
+        stages: { argumentFormation: null, functionApplication: null, saturation: null },
+      }),
+    );
+    expect(count(hidden, 'data-testid="lens-stage"')).toBe(0);
+    expect(hidden).not.toContain('A argument formation');
   });
 
   it('uses a canvas for large grids, keeping row hooks', () => {

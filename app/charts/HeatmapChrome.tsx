@@ -10,6 +10,10 @@ import {
   stateLabel,
 } from './heatmapLayout.ts';
 
+/** The colour key in one row; narrower, its two swatches stack beside the gradient. */
+export const LEGEND_WIDTH = 640;
+export const COMPACT_LEGEND_WIDTH = 440;
+
 /**
  * Colour key. On screen it is its own SVG stuck to the left edge (visible however far the grid is
  * scrolled); the grid's SVG holds a copy shown only in exports (data-export="only").
@@ -20,9 +24,13 @@ export function Legend(p: {
   scheme: ColorScheme;
   hasDiff: boolean;
   exportOnly?: boolean;
+  /** Swatches stacked (COMPACT_LEGEND_WIDTH wide): the heatmap's box is narrower than the key. */
+  compact?: boolean;
 }): ReactElement {
   const { layout, gradId, hasDiff } = p;
   const barW = 200;
+  const pendingAt = p.compact ? 'translate(236 4)' : 'translate(236 22)';
+  const diffAt = p.compact ? 'translate(236 28)' : 'translate(420 22)';
   return (
     <g
       className="lens-legend"
@@ -60,14 +68,14 @@ export function Legend(p: {
           {`${v * 100}%`}
         </text>
       ))}
-      <g transform="translate(236 22)">
+      <g transform={pendingAt}>
         <rect width={18} height={14} fill={PENDING_FILL} stroke="#8a93a3" strokeDasharray="2 2" />
         <text className="legend-label" x={24} y={12}>
           … not computed yet
         </text>
       </g>
       {hasDiff ? (
-        <g transform="translate(420 22)">
+        <g transform={diffAt}>
           <rect x={1.5} y={1.5} width={18} height={14} fill="#ffffff" stroke={DARK_TEXT} strokeWidth={3} />
           <path d="M 11 3 L 20 3 L 20 12 Z" fill={DARK_TEXT} />
           <text className="legend-label" x={28} y={13}>

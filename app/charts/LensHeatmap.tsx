@@ -22,7 +22,7 @@ import {
 import type { LensGrid } from '../store/domain.ts';
 import { visibleToken } from '../tokenText.ts';
 import { CanvasCursor, HeatmapRow } from './HeatmapCells.tsx';
-import { Legend, RowLabels } from './HeatmapChrome.tsx';
+import { COMPACT_LEGEND_WIDTH, LEGEND_WIDTH, Legend, RowLabels } from './HeatmapChrome.tsx';
 import { HeatmapTooltip } from './HeatmapTooltip.tsx';
 import { drawHeatmapCells } from './heatmapCanvas.ts';
 import {
@@ -80,7 +80,6 @@ export interface LensHeatmapProps {
 type TipState = { cell: CellPos; pinned: boolean; source: 'hover' | 'focus' } | null;
 
 const FALLBACK_WIDTH = 1160;
-const LEGEND_WIDTH = 640;
 
 export function LensHeatmap(props: LensHeatmapProps): ReactElement {
   const { grid, rows, diff, onRowSelect, selectedState, stages, testId = 'lens-heatmap', title } = props;
@@ -287,7 +286,11 @@ export function LensHeatmap(props: LensHeatmapProps): ReactElement {
   const stageCol = Math.min(nCols - 1, Math.max(0, props.stagePosition ?? nCols - 1));
   const hasDiff = !!diff;
   const arrived = layout.states.filter((s) => (grid.grid[s] ?? []).some((c) => c !== undefined)).length;
-  const totalHeight = layout.height + (marks.length > 0 || stages ? 28 : 0);
+  const totalHeight = layout.height + (marks.length > 0 ? 28 : 0);
+  // the on-screen key must fit the box the heatmap is shown in, not the (scrolling) grid
+  const compactLegend = width < Math.min(layout.width, LEGEND_WIDTH);
+  const legendWidth = Math.min(layout.width, compactLegend ? COMPACT_LEGEND_WIDTH : LEGEND_WIDTH);
+  const stageKey = `Boxes at position ${stageCol}: A argument formation (dashed) · B function application (solid) · C saturation (dotted)`;
 
   return (
     <figure
@@ -308,13 +311,19 @@ export function LensHeatmap(props: LensHeatmapProps): ReactElement {
         <div className="lens-heatmap-stack" style={{ width: layout.width, height: totalHeight }}>
           <svg
             className="lens-legend-sticky"
-            width={Math.min(layout.width, LEGEND_WIDTH)}
+            width={legendWidth}
             height={layout.legendHeight}
             data-export="exclude"
             role="img"
             aria-label={`Colour key: top-1 probability from 0% (${scheme === 'viridis' ? 'dark' : 'light'}) to 100% (${scheme === 'viridis' ? 'light' : 'dark'}); dashed grey: not computed yet${hasDiff ? '; black outline with a corner mark: top-1 differs from the control' : ''}`}
           >
-            <Legend layout={layout} gradId={`${uid}-grad-screen`} scheme={scheme} hasDiff={hasDiff} />
+            <Legend
+              layout={layout}
+              gradId={`${uid}-grad-screen`}
+              scheme={scheme}
+              hasDiff={hasDiff}
+              compact={compactLegend}
+            />
           </svg>
           <RowLabels layout={layout} selectedState={selectedState} onRowSelect={onRowSelect} />
           {mode === 'canvas' ? (
@@ -429,9 +438,16 @@ export function LensHeatmap(props: LensHeatmapProps): ReactElement {
                 </g>
               );
             })}
-            {stages ? (
-              <text className="lens-stage-key" x={4} y={layout.height + 20}>
-                {`Boxes at position ${stageCol}: A argument formation (dashed) · B function application (solid) · C saturation (dotted)`}
+            {marks.length > 0 ? (
+              // on screen the key is the paragraph under the scroller (it would scroll out of view here)
+              <text
+                className="lens-stage-key"
+                x={4}
+                y={layout.height + 20}
+                data-export="only"
+                style={{ display: 'none' }}
+              >
+                {stageKey}
               </text>
             ) : null}
             {hover && !(focused && hover.row === safeActive.row && hover.col === safeActive.col) ? (
@@ -469,6 +485,11 @@ export function LensHeatmap(props: LensHeatmapProps): ReactElement {
           </svg>
         </div>
       </div>
+      {marks.length > 0 ? (
+        <p className="lens-stage-key-screen" data-testid="lens-stage-key">
+          {stageKey}
+        </p>
+      ) : null}
       {tip && tipState !== undefined ? (
         <HeatmapTooltip
           ref={tipRef}
