@@ -154,6 +154,11 @@ export const HEADER_FONT = 13;
 export const ROW_HEIGHT = 26;
 /** The 13 px cell text still fits its 4 px-inset rectangle. */
 export const MIN_ROW_HEIGHT = 18;
+
+/** A row height the heatmap can draw: whole pixels, MIN_ROW_HEIGHT..ROW_HEIGHT. */
+export function clampRowHeight(height: number): number {
+  return Math.min(ROW_HEIGHT, Math.max(MIN_ROW_HEIGHT, Math.round(height)));
+}
 export const MIN_CELL_WIDTH = 66;
 export const MAX_CELL_WIDTH = 120;
 const LEGEND_HEIGHT = 50;
@@ -177,7 +182,7 @@ export function heatmapLayout(o: HeatmapLayoutOptions): HeatmapLayout {
   const gridX = labelWidth;
   const gridY = LEGEND_HEIGHT + HEADER_HEIGHT;
   const gridWidth = cellWidth * nCols;
-  const rowHeight = Math.min(ROW_HEIGHT, Math.max(MIN_ROW_HEIGHT, Math.round(o.rowHeight ?? ROW_HEIGHT)));
+  const rowHeight = clampRowHeight(o.rowHeight ?? ROW_HEIGHT);
   const gridHeight = rowHeight * states.length;
   return {
     states,

@@ -26,6 +26,7 @@ import { activeDeck, isEditable } from '../deck/deckStore.ts';
 import type { Slide, SlideMark, StageName } from '../deck/deckTypes.ts';
 import type { PrepareReport } from '../deck/prepare.ts';
 import type { SharedView } from '../url/stateSchema.ts';
+import { ProblemDetails } from './ProblemDetails.tsx';
 import { useLens } from './useLens.ts';
 
 const FRONTS: Array<{ value: SharedView['front']; label: string }> = [
@@ -424,16 +425,12 @@ export function DeckPanel(): ReactElement | null {
           {s.notice}
         </p>
       ) : null}
-      {s.problems.length > 0 ? (
-        <details className="deck-problems" data-testid="deck-problems">
-          <summary>{s.problems.length} part(s) of the deck could not be used as they were</summary>
-          <ul>
-            {s.problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </details>
-      ) : null}
+      <ProblemDetails
+        problems={s.problems}
+        what="the deck could not be used as they were"
+        className="deck-problems"
+        testId="deck-problems"
+      />
       {preparing ? (
         <p className="deck-message" role="status" data-testid="deck-preparing">
           {preparing}

@@ -15,6 +15,7 @@ import type { SlideMark } from '../deck/deckTypes.ts';
 import { markedStates, presentRowHeight, revealedScrollTop } from '../deck/presentFit.ts';
 import { LensView, TopKView } from './LensView.tsx';
 import { LoadProgress } from './LoadProgress.tsx';
+import { ProblemDetails } from './ProblemDetails.tsx';
 import { PromptEditor } from './PromptEditor.tsx';
 import { RankView } from './RankView.tsx';
 import { useLens } from './useLens.ts';
@@ -269,16 +270,12 @@ export function PresentView(): ReactElement | null {
             </button>
           </div>
         ) : null}
-        {status && status.problems.length > 0 ? (
-          <details className="present-notes" data-testid="slide-problems">
-            <summary>{status.problems.length} part(s) of this slide could not be used</summary>
-            <ul>
-              {status.problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          </details>
-        ) : null}
+        <ProblemDetails
+          problems={status?.problems ?? []}
+          what="this slide could not be used"
+          className="present-notes"
+          testId="slide-problems"
+        />
         <LoadProgress />
         <div className="present-body" ref={setBody} data-testid="slide-body">
           {front === 'rank' ? (

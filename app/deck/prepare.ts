@@ -6,6 +6,7 @@
 import { formatBytes } from '../../models/hub/catalogue.ts';
 import type { FileReport } from '../../models/hub/download.ts';
 import type { LoadProgress } from '../../workers/api.ts';
+import type { AppCacheResult } from '../offline/appCache.ts';
 import type { ModelSource } from '../store/domain.ts';
 import { sourceName } from '../store/modelSlice.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
@@ -38,11 +39,7 @@ export interface PrepareOptions {
   ) => Promise<FileReport[]>;
   vectorAssets?: VectorAssetLoader;
   /** Caches the app's own files (offline/appCache.ts); absent where the app is not a built site. */
-  appFiles?: (onProgress: (done: number, total: number) => void) => Promise<{
-    ok: boolean;
-    bytes: number;
-    detail: string;
-  }>;
+  appFiles?: (onProgress: (done: number, total: number) => void) => Promise<AppCacheResult>;
   onProgress?: (message: string) => void;
 }
 
@@ -63,6 +60,15 @@ export function deckNeeds(deck: DeckV1): { models: ModelSource[]; assets: string
   return { models: [...models.values()], assets: [...assets] };
 }
 
+/** The report line for something that could not be prepared: what was thrown, as the detail. */
+const failedItem = (kind: PreparedItem['kind'], name: string, error: unknown): PreparedItem => ({
+  kind,
+  name,
+  ok: false,
+  bytes: 0,
+  detail: error instanceof Error ? error.message : String(error),
+});
+
 export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promise<PrepareReport> {
   const { models, assets } = deckNeeds(deck);
   const items: PreparedItem[] = [];
@@ -74,13 +80,7 @@ export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promis
       );
       items.push({ kind: 'app', name: 'LensLab', ok: app.ok, bytes: app.bytes, detail: app.detail });
     } catch (error) {
-      items.push({
-        kind: 'app',
-        name: 'LensLab',
-        ok: false,
-        bytes: 0,
-        detail: error instanceof Error ? error.message : String(error),
-      });
+      items.push(failedItem('app', 'LensLab', error));
     }
   }
   for (const model of models) {
@@ -118,13 +118,7 @@ export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promis
         ].join(', '),
       });
     } catch (error) {
-      items.push({
-        kind: 'model',
-        name,
-        ok: false,
-        bytes: 0,
-        detail: error instanceof Error ? error.message : String(error),
-      });
+      items.push(failedItem('model', name, error));
     }
   }
   for (const asset of assets) {
@@ -143,13 +137,7 @@ export async function prepareDeck(deck: DeckV1, options: PrepareOptions): Promis
         detail: `${v.data.length} values, ${v.from === 'cache' ? 'already cached' : 'downloaded and cached'}`,
       });
     } catch (error) {
-      items.push({
-        kind: 'vector',
-        name,
-        ok: false,
-        bytes: 0,
-        detail: error instanceof Error ? error.message : String(error),
-      });
+      items.push(failedItem('vector', name, error));
     }
   }
   return { items, ok: items.every((i) => i.ok), totalBytes: items.reduce((n, i) => n + i.bytes, 0) };

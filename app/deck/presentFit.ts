@@ -3,7 +3,7 @@
  * scrolled into view, so a deep model's marks (gpt2-medium's FFN 19 sits in row 21 of 25) are in
  * front of the audience rather than below the fold. Pure: PresentView measures, this decides.
  */
-import { MIN_ROW_HEIGHT, ROW_HEIGHT } from '../charts/heatmapLayout.ts';
+import { clampRowHeight, ROW_HEIGHT } from '../charts/heatmapLayout.ts';
 import type { SlideMark } from './deckTypes.ts';
 
 /** What a heatmap draws besides its rows: title, colour key, token header, stage key, margins. */
@@ -12,8 +12,7 @@ export const HEATMAP_CHROME_PX = 140;
 /** The row height that fits `nRows` rows into `bodyHeight` px, within the heatmap's own limits. */
 export function presentRowHeight(bodyHeight: number, nRows: number): number {
   if (!(nRows > 0) || !(bodyHeight > 0)) return ROW_HEIGHT;
-  const fit = Math.floor((bodyHeight - HEATMAP_CHROME_PX) / nRows);
-  return Math.min(ROW_HEIGHT, Math.max(MIN_ROW_HEIGHT, fit));
+  return clampRowHeight(Math.floor((bodyHeight - HEATMAP_CHROME_PX) / nRows));
 }
 
 /** The residual states a slide's row and cell marks point at, in order, without repeats. */

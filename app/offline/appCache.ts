@@ -14,7 +14,6 @@ import {
 
 export interface AppCacheResult {
   ok: boolean;
-  files: number;
   bytes: number;
   /** What happened, in a sentence fragment for the prepare report. */
   detail: string;
@@ -44,7 +43,7 @@ export async function cacheAppFiles(
   base: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<AppCacheResult> {
-  const fail = (detail: string): AppCacheResult => ({ ok: false, files: 0, bytes: 0, detail });
+  const fail = (detail: string): AppCacheResult => ({ ok: false, bytes: 0, detail });
   if (!('serviceWorker' in navigator) || typeof caches === 'undefined')
     return fail('this browser offers no service worker here, so a reload needs the server');
   if (!(await activeWorker(navigator.serviceWorker)))
@@ -84,7 +83,6 @@ export async function cacheAppFiles(
   const bytes = manifest.files.reduce((n, f) => n + f.bytes, 0);
   return {
     ok: true,
-    files: manifest.files.length,
     bytes,
     detail: `${manifest.files.length} files (${formatBytes(bytes)}), ${
       fetched === 0 ? 'already cached' : 'cached'
