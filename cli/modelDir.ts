@@ -1,9 +1,11 @@
 /** Reads a checkpoint folder in the Hub's layout (config.json, model.safetensors, tokenizer.json). */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { GPT2_KEEP_POLICY } from '../models/gpt2/weights.ts';
 import { buildGpt2TokenizerJson } from '../models/tokenizer/gpt2TokenizerJson.ts';
 import { loadGpt2TokenizerJsonFromPackage } from '../models/tokenizer/nodeAssets.ts';
 import type { ModelFiles } from '../workers/engine/types.ts';
+import { readFileInPieces } from './checkpointFile.ts';
 
 export class CliError extends Error {
   override name = 'CliError';
@@ -36,7 +38,7 @@ export function readModelDir(dir: string): LoadedModelDir {
       `${dir}: no model.safetensors${alternatives.length ? ` (found ${alternatives.join(', ')}; only a single safetensors file is supported)` : ''}`,
     );
   }
-  const safetensors = new Uint8Array(readFileSync(weightsPath));
+  const safetensors = readFileInPieces(weightsPath, GPT2_KEEP_POLICY);
   const tokenizerPath = join(root, 'tokenizer.json');
   let tokenizer: unknown;
   let tokenizerNote: string | undefined;

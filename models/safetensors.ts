@@ -3,10 +3,11 @@
  * 8-byte little-endian header length, a JSON header, then the raw tensor bytes.
  * The reader validates everything it relies on and never copies tensor bytes.
  */
+import { type FileBytes, fileBytesOf, isFileBytes, type KeepPolicy, readRange } from './fileBytes.ts';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+export const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
 export interface TensorInfo {
   readonly name: string;
@@ -18,7 +19,8 @@ export interface TensorInfo {
 }
 
 export interface SafetensorsFile {
-  readonly bytes: Uint8Array;
+  /** The file's bytes, possibly in pieces and without the tensors a reader chose not to keep. */
+  readonly source: FileBytes;
   readonly tensors: ReadonlyMap<string, TensorInfo>;
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -30,21 +32,25 @@ export class SafetensorsError extends Error {
 
 const MAX_HEADER_BYTES = 100_000_000;
 
-export function parseSafetensors(bytes: Uint8Array, fileName = 'model.safetensors'): SafetensorsFile {
+export function parseSafetensors(
+  bytes: Uint8Array | FileBytes,
+  fileName = 'model.safetensors',
+): SafetensorsFile {
+  const source = isFileBytes(bytes) ? bytes : fileBytesOf(bytes);
   const fail = (why: string): never => {
     throw new SafetensorsError(`${fileName}: ${why}`);
   };
-  if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short to hold a safetensors header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
+  const size = source.byteLength;
+  if (size < 8) fail(`file is ${size} bytes, too short to hold a safetensors header`);
+  const headerLength = headerLengthOf(readRange(source, 0, 8));
   if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} is implausible (corrupt file?)`);
-  if (8 + headerLength > bytes.byteLength) {
-    fail(`truncated: header says ${headerLength} header bytes but the file has ${bytes.byteLength - 8}`);
+  if (8 + headerLength > size) {
+    fail(`truncated: header says ${headerLength} header bytes but the file has ${size - 8}`);
   }
   let header: unknown;
   try {
     header = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)),
+      new TextDecoder('utf-8', { fatal: true }).decode(readRange(source, 8, headerLength, 'the header')),
     );
   } catch (error) {
     fail(`header is not valid JSON (${(error as Error).message})`);
@@ -52,7 +58,7 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'model.safetensor
   if (typeof header !== 'object' || header === null || Array.isArray(header))
     fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
+  const dataLength = size - dataStart;
   const tensors = new Map<string, TensorInfo>();
   let metadata: Record<string, string> = {};
   const ranges: Array<[number, number, string]> = [];
@@ -105,12 +111,55 @@ export function parseSafetensors(bytes: Uint8Array, fileName = 'model.safetensor
     const cur = ranges[i]!;
     if (cur[0] < prev[1]) fail(`tensors "${prev[2]}" and "${cur[2]}" overlap`);
   }
-  return { bytes, tensors, metadata };
+  return { source, tensors, metadata };
 }
 
-/** The tensor's bytes, without a copy. */
+function headerLengthOf(first8: Uint8Array): number {
+  return Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+}
+
+/**
+ * Keeps the header and the tensors a model uses, so that a checkpoint streaming past (download, cache,
+ * disk) leaves only those in memory. An unreadable header keeps everything: the parser then says why.
+ */
+export function safetensorsKeepPolicy(skip: (tensorName: string) => boolean): KeepPolicy {
+  return {
+    headerBytes: (head) => {
+      if (head.byteLength < 8) return 8;
+      const n = headerLengthOf(head);
+      return n > MAX_HEADER_BYTES ? 8 : 8 + n;
+    },
+    ranges: (head, length) => {
+      const all: Array<[number, number]> = [[0, length]];
+      if (head.byteLength < 8) return all;
+      const n = headerLengthOf(head);
+      if (head.byteLength < 8 + n) return all;
+      let header: Record<string, { data_offsets?: unknown }>;
+      try {
+        header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + n)));
+      } catch {
+        return all;
+      }
+      const ranges: Array<[number, number]> = [[0, 8 + n]];
+      const tensors = Object.entries(header)
+        .filter(([name]) => name !== '__metadata__' && !skip(name))
+        .map(([, entry]) => entry?.data_offsets)
+        .filter((o): o is [number, number] => Array.isArray(o) && o.length === 2)
+        .map(([b, e]) => [8 + n + b, Math.min(length, 8 + n + e)] as [number, number])
+        .sort((a, b) => a[0] - b[0]);
+      for (const [b, e] of tensors) {
+        const last = ranges[ranges.length - 1]!;
+        if (b <= last[1]) last[1] = Math.max(last[1], e);
+        else if (e > b) ranges.push([b, e]);
+      }
+      return ranges;
+    },
+  };
+}
+
+/** The tensor's bytes: a view when one piece holds them (the usual case), else a copy. */
 export function tensorBytes(file: SafetensorsFile, info: TensorInfo): Uint8Array {
-  return file.bytes.subarray(info.fileOffset, info.fileOffset + info.byteLength);
+  return readRange(file.source, info.fileOffset, info.byteLength, `tensor "${info.name}"`);
 }
 
 /** Decode one IEEE half-precision value. */

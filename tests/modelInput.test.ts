@@ -6,9 +6,10 @@ import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGpt2Fixture } from '../models/fixtures.ts';
 import { ModelConfigError, parseGpt2Config } from '../models/gpt2/config.ts';
-import { CHECKPOINT_LOCATION, CONVERTED_LOCATION, ExternalWeights } from '../models/gpt2/externalWeights.ts';
+import { ExternalWeights } from '../models/gpt2/externalWeights.ts';
 import { type Gpt2Weights, ModelWeightsError, resolveGpt2Weights } from '../models/gpt2/weights.ts';
 import {
+  halfToFloat,
   parseSafetensors,
   type SafetensorsDtype,
   SafetensorsError,
@@ -594,44 +595,106 @@ describe('ExternalWeights: where the ONNX graph finds each tensor', () => {
     for (const [key, info] of blockTensors(weights)) {
       const ref = external.ref(info);
       expect(ref, key).toEqual({
-        location: CHECKPOINT_LOCATION,
+        location: 'checkpoint-0.bin',
         offset: info.fileOffset,
         length: info.byteLength,
+        stored: 'float32',
       });
       expect(external.ref(info), key).toBe(ref);
     }
     const files = external.files();
     expect(files).toHaveLength(1);
-    expect(files[0]!.path).toBe('model.safetensors');
+    expect(files[0]!.path).toBe('checkpoint-0.bin');
     expect(files[0]!.data).toBe(fixture.safetensors);
   });
 
-  it.each(['F16', 'BF16'] as const)('%s tensors are widened once into converted.bin', (dtype) => {
+  it('a checkpoint in pieces: each piece is an external file; a tensor across two is copied once', () => {
+    const fixture = makeGpt2Fixture({ ...SMALL, seed: 7 });
+    const bytes = fixture.safetensors;
+    const file = parseSafetensors(bytes);
+    const weights = resolveGpt2Weights(file, parseGpt2Config(fixture.config));
+    // cut inside the first block's c_fc weight
+    const fc = weights.blocks[0]!.mlpFcWeight;
+    const cut = fc.fileOffset + 100;
+    const pieces = parseSafetensors({
+      byteLength: bytes.byteLength,
+      pieces: [
+        { offset: 0, bytes: bytes.slice(0, cut) },
+        { offset: cut, bytes: bytes.slice(cut) },
+      ],
+    });
+    const external = new ExternalWeights(pieces);
+    expect(external.ref(weights.wte)).toMatchObject({
+      location: 'checkpoint-0.bin',
+      offset: weights.wte.fileOffset,
+    });
+    const proj = weights.blocks[0]!.mlpProjWeight;
+    expect(external.ref(proj)).toMatchObject({ location: 'checkpoint-1.bin', offset: proj.fileOffset - cut });
+    const across = external.ref(fc);
+    expect(across).toMatchObject({ location: 'converted-0.bin', offset: 0, length: fc.byteLength });
+    const copy = external.files().find((f) => f.path === 'converted-0.bin')!.data;
+    expectSameBits(new Float32Array(copy.slice().buffer), tensorAsFloat32(file, fc), 'c_fc');
+  });
+
+  it.each(['F16', 'BF16'] as const)('%s tensors are widened once, each into a file of its own', (dtype) => {
     const fixture = makeGpt2Fixture({ ...SMALL, seed: 8, dtype });
     const file = parseSafetensors(fixture.safetensors);
     const weights = resolveGpt2Weights(file, parseGpt2Config(fixture.config));
     const external = new ExternalWeights(file);
     const tensors = blockTensors(weights).filter(([key]) => key !== 'lmHead'); // tied: the same as wte
-    let offset = 0;
-    const refs = tensors.map(([key, info]) => {
+    const refs = tensors.map(([key, info], i) => {
       const ref = external.ref(info);
-      expect(ref, key).toEqual({ location: CONVERTED_LOCATION, offset, length: (info.byteLength / 2) * 4 });
-      offset += ref.length;
+      expect(ref, key).toEqual({
+        location: `converted-${i}.bin`,
+        offset: 0,
+        length: (info.byteLength / 2) * 4,
+        stored: 'float32',
+      });
       return ref;
     });
     expect(external.ref(weights.lmHead)).toBe(refs[0]);
-    const files = external.files();
-    expect(files.map((f) => f.path)).toEqual(['model.safetensors', 'converted.bin']);
-    const converted = files[1]!.data;
-    expect(converted.byteLength).toBe(offset);
+    const files = new Map(external.files().map((f) => [f.path, f.data]));
+    expect(files.size).toBe(tensors.length);
     tensors.forEach(([key, info], i) => {
-      const ref = refs[i]!;
-      const values = new Float32Array(converted.buffer, converted.byteOffset + ref.offset, ref.length / 4);
+      const data = files.get(refs[i]!.location)!;
+      const values = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
       expectSameBits(values, tensorAsFloat32(file, info), key);
     });
   });
 
-  it('an F32 tensor at an unaligned offset is copied to converted.bin', () => {
+  it('float16 storage: F16 tensors stay in place, F32 ones are rounded once, out-of-range ones stay float32', () => {
+    const bytes = writeSafetensors(
+      new Map<string, TensorToWrite>([
+        ['f16', { dtype: 'F16', shape: [2], data: Float32Array.of(0.5, -2) }],
+        ['f32', { dtype: 'F32', shape: [3], data: Float32Array.of(1 / 3, 1e-3, 1000.5) }],
+        ['huge', { dtype: 'F32', shape: [2], data: Float32Array.of(1, 70000) }],
+      ]),
+    );
+    const file = parseSafetensors(bytes);
+    const external = new ExternalWeights(file);
+    const f16 = file.tensors.get('f16')!;
+    expect(external.ref(f16, 'float16')).toEqual({
+      location: 'checkpoint-0.bin',
+      offset: f16.fileOffset,
+      length: 4,
+      stored: 'float16',
+    });
+    const rounded = external.ref(file.tensors.get('f32')!, 'float16');
+    expect(rounded).toMatchObject({ location: 'converted-0.bin', length: 6, stored: 'float16' });
+    const half = new Uint16Array(
+      external
+        .files()
+        .find((f) => f.path === rounded.location)!
+        .data.slice().buffer,
+    );
+    expect(Array.from(half, halfToFloat)).toEqual([0.333251953125, 0.0010004043579101562, 1000.5]);
+    expect(external.ref(file.tensors.get('huge')!, 'float16')).toMatchObject({
+      stored: 'float32',
+      length: 8,
+    });
+  });
+
+  it('an F32 tensor at an unaligned offset is copied to a file of its own', () => {
     const bytes = writeSafetensors(
       new Map<string, TensorToWrite>([
         ['half', { dtype: 'F16', shape: [1], data: Float32Array.of(1) }],
@@ -641,11 +704,12 @@ describe('ExternalWeights: where the ONNX graph finds each tensor', () => {
     const file = parseSafetensors(bytes);
     const external = new ExternalWeights(file);
     expect(external.ref(file.tensors.get('single')!)).toEqual({
-      location: CONVERTED_LOCATION,
+      location: 'converted-0.bin',
       offset: 0,
       length: 8,
+      stored: 'float32',
     });
-    expect(Array.from(new Float32Array(external.files()[1]!.data.slice().buffer))).toEqual([3, 4]);
+    expect(Array.from(new Float32Array(external.files()[0]!.data.slice().buffer))).toEqual([3, 4]);
   });
 });
 

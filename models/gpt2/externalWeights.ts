@@ -1,54 +1,96 @@
 /**
- * Places checkpoint tensors as ONNX external data. F32 tensors point straight into the safetensors
- * bytes (GPT-2's Conv1D weights are already [in, out], so MatMul takes them as they are); F16 and
- * BF16 tensors are widened once into a side buffer, since the graph computes in float32.
+ * Places checkpoint tensors as ONNX external data. Tensors stored as the graph wants them (F32 for
+ * float32, F16 for float16) point straight into the checkpoint's pieces, one external file per piece;
+ * others (BF16, a float32 tensor stored as float16, a tensor that straddles two pieces) are converted
+ * once, each into an external file of its own. No external file reaches 2 GiB (pieces are smaller):
+ * onnxruntime-web reads them with 32-bit offsets.
  */
+import { type BytePiece, pieceHolding } from '../fileBytes.ts';
 import type { ExternalRef } from '../onnx/graphBuilder.ts';
-import { type SafetensorsFile, type TensorInfo, tensorAsFloat32 } from '../safetensors.ts';
+import {
+  floatToHalf,
+  type SafetensorsFile,
+  type TensorInfo,
+  tensorAsFloat32,
+  tensorBytes,
+} from '../safetensors.ts';
 
-export const CHECKPOINT_LOCATION = 'model.safetensors';
-export const CONVERTED_LOCATION = 'converted.bin';
+/** How a weight is stored on the device. */
+export type StoredType = 'float32' | 'float16';
 
 export interface ExternalDataFile {
   path: string;
   data: Uint8Array;
 }
 
+/** The largest value float16 holds: a tensor beyond it stays float32. */
+const HALF_MAX = 65504;
+
 export class ExternalWeights {
-  private readonly converted: Float32Array[] = [];
-  private convertedBytes = 0;
-  private readonly placed = new Map<TensorInfo, ExternalRef>();
+  private readonly converted: Uint8Array[] = [];
+  private readonly usedPieces = new Map<BytePiece, string>();
+  private readonly placed = new Map<string, ExternalRef & { stored: StoredType }>();
 
   constructor(private readonly file: SafetensorsFile) {}
 
-  ref(info: TensorInfo): ExternalRef {
-    const known = this.placed.get(info);
+  /** Where `info` lives as `wanted` (float16 may fall back to float32 for out-of-range values). */
+  ref(info: TensorInfo, wanted: StoredType = 'float32'): ExternalRef & { stored: StoredType } {
+    const key = `${info.name}|${wanted}`;
+    const known = this.placed.get(key);
     if (known) return known;
-    let ref: ExternalRef;
-    if (info.dtype === 'F32' && info.fileOffset % 4 === 0) {
-      ref = { location: CHECKPOINT_LOCATION, offset: info.fileOffset, length: info.byteLength };
-    } else {
-      const values = tensorAsFloat32(this.file, info);
-      ref = { location: CONVERTED_LOCATION, offset: this.convertedBytes, length: values.byteLength };
-      this.converted.push(values);
-      this.convertedBytes += values.byteLength;
-    }
-    this.placed.set(info, ref);
+    const ref = this.place(info, wanted);
+    this.placed.set(key, ref);
     return ref;
+  }
+
+  private place(info: TensorInfo, wanted: StoredType): ExternalRef & { stored: StoredType } {
+    const native =
+      (wanted === 'float32' && info.dtype === 'F32') || (wanted === 'float16' && info.dtype === 'F16');
+    const elementBytes = wanted === 'float32' ? 4 : 2;
+    if (native) {
+      const piece = pieceHolding(this.file.source, info.fileOffset, info.byteLength);
+      const offset = piece ? info.fileOffset - piece.offset : -1;
+      if (piece && (piece.bytes.byteOffset + offset) % elementBytes === 0) {
+        return { location: this.pieceName(piece), offset, length: info.byteLength, stored: wanted };
+      }
+      return this.side(tensorBytes(this.file, info).slice(), wanted);
+    }
+    const values = tensorAsFloat32(this.file, info);
+    if (wanted === 'float16') {
+      const half = new Uint16Array(values.length);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (!(Math.abs(v) <= HALF_MAX)) return this.ref(info, 'float32');
+        half[i] = floatToHalf(v);
+      }
+      return this.side(new Uint8Array(half.buffer), 'float16');
+    }
+    return this.side(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 'float32');
+  }
+
+  private pieceName(piece: BytePiece): string {
+    let name = this.usedPieces.get(piece);
+    if (!name) {
+      name = `checkpoint-${this.usedPieces.size}.bin`;
+      this.usedPieces.set(piece, name);
+    }
+    return name;
+  }
+
+  /** Converted bytes are an external file of their own: no packing copy, no size limit to watch. */
+  private side(bytes: Uint8Array, stored: StoredType): ExternalRef & { stored: StoredType } {
+    const location = `converted-${this.converted.length}.bin`;
+    this.converted.push(bytes);
+    return { location, offset: 0, length: bytes.byteLength, stored };
   }
 
   /** The files the session's externalData option must name. */
   files(): ExternalDataFile[] {
-    const out: ExternalDataFile[] = [{ path: CHECKPOINT_LOCATION, data: this.file.bytes }];
-    if (this.convertedBytes > 0) {
-      const data = new Uint8Array(this.convertedBytes);
-      let at = 0;
-      for (const values of this.converted) {
-        data.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at);
-        at += values.byteLength;
-      }
-      out.push({ path: CONVERTED_LOCATION, data });
-    }
+    const out: ExternalDataFile[] = [];
+    for (const [piece, path] of this.usedPieces) out.push({ path, data: piece.bytes });
+    this.converted.forEach((data, i) => {
+      out.push({ path: `converted-${i}.bin`, data });
+    });
     return out;
   }
 }

@@ -12,13 +12,24 @@
 import { DataType, GraphBuilder } from '../onnx/graphBuilder.ts';
 import type { SafetensorsFile, TensorInfo } from '../safetensors.ts';
 import type { Gpt2Config } from './config.ts';
-import { type ExternalDataFile, ExternalWeights } from './externalWeights.ts';
+import { type ExternalDataFile, ExternalWeights, type StoredType } from './externalWeights.ts';
 import type { BlockWeights, Gpt2Weights } from './weights.ts';
 
 export interface BuiltGraph {
   model: Uint8Array;
   externalData: ExternalDataFile[];
   nodeCount: number;
+  /** Weights held as float16 (cast to float32 where used), if any. */
+  float16Weights: number;
+}
+
+export interface GraphOptions {
+  /**
+   * How the blocks' matrices (attention and MLP projections, 95% of GPT-2's weights) are held on the
+   * device. 'float16' halves their memory; each is cast to float32 where it is used, so the arithmetic
+   * stays float32 on rounded weights. The embedding/unembedding stays float32: ranks need its precision.
+   */
+  blockWeights?: StoredType;
 }
 
 /** Names of the graphs' inputs and outputs: the engine and the graphs agree through these. */
@@ -56,20 +67,31 @@ class Gpt2GraphContext {
   readonly placer: ExternalWeights;
   private readonly names = new Map<TensorInfo, string>();
 
+  private float16Count = 0;
+
   constructor(
     name: string,
     file: SafetensorsFile,
     readonly config: Gpt2Config,
+    private readonly options: GraphOptions = {},
   ) {
     this.g = new GraphBuilder(name);
     this.placer = new ExternalWeights(file);
   }
 
-  weight(info: TensorInfo): string {
+  /** The float32 value of a weight: the initialiser itself, or its cast when stored as float16. */
+  weight(info: TensorInfo, stored: StoredType = 'float32'): string {
     const known = this.names.get(info);
     if (known) return known;
-    const name = `w.${info.name}`;
-    this.g.external(name, [...info.shape], this.placer.ref(info));
+    const ref = this.placer.ref(info, stored);
+    let name = `w.${info.name}`;
+    if (ref.stored === 'float16') {
+      this.g.external(`${name}.f16`, [...info.shape], ref, DataType.FLOAT16);
+      name = this.g.op('Cast', [`${name}.f16`], { to: DataType.FLOAT }, name);
+      this.float16Count++;
+    } else {
+      this.g.external(name, [...info.shape], ref);
+    }
     this.names.set(info, name);
     return name;
   }
@@ -82,7 +104,8 @@ class Gpt2GraphContext {
   }
 
   linear(x: string, weight: TensorInfo, bias: TensorInfo): string {
-    return this.g.op('Add', [this.g.op('MatMul', [x, this.weight(weight)]), this.weight(bias)]);
+    const w = this.weight(weight, this.options.blockWeights ?? 'float32');
+    return this.g.op('Add', [this.g.op('MatMul', [x, w]), this.weight(bias)]);
   }
 
   /** gelu_new: the tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
@@ -136,7 +159,12 @@ class Gpt2GraphContext {
   }
 
   finish(): BuiltGraph {
-    return { model: this.g.build(), externalData: this.placer.files(), nodeCount: this.g.nodeCount };
+    return {
+      model: this.g.build(),
+      externalData: this.placer.files(),
+      nodeCount: this.g.nodeCount,
+      float16Weights: this.float16Count,
+    };
   }
 }
 
@@ -170,8 +198,13 @@ class InterventionInputs {
   }
 }
 
-export function buildTrunkGraph(file: SafetensorsFile, config: Gpt2Config, weights: Gpt2Weights): BuiltGraph {
-  const ctx = new Gpt2GraphContext('lenslab_trunk', file, config);
+export function buildTrunkGraph(
+  file: SafetensorsFile,
+  config: Gpt2Config,
+  weights: Gpt2Weights,
+  options: GraphOptions = {},
+): BuiltGraph {
+  const ctx = new Gpt2GraphContext('lenslab_trunk', file, config, options);
   const g = ctx.g;
   const { nLayer: L, nEmbd: d } = config;
   const S = 2 * L + 1;
@@ -312,8 +345,13 @@ function blockedRowSum(g: GraphBuilder, x: string, vocab: number): string {
 }
 
 /** The ordinary language model: logits at every position; no lens, no interventions. */
-export function buildPlainGraph(file: SafetensorsFile, config: Gpt2Config, weights: Gpt2Weights): BuiltGraph {
-  const ctx = new Gpt2GraphContext('lenslab_plain', file, config);
+export function buildPlainGraph(
+  file: SafetensorsFile,
+  config: Gpt2Config,
+  weights: Gpt2Weights,
+  options: GraphOptions = {},
+): BuiltGraph {
+  const ctx = new Gpt2GraphContext('lenslab_plain', file, config, options);
   const g = ctx.g;
   const d = config.nEmbd;
   const x0 = g.input(PLAIN.embeddings, DataType.FLOAT, ['batch', 'seq', d]);

@@ -3,7 +3,7 @@
  * Names come with or without the `transformer.` prefix; `attn.bias` and `attn.masked_bias` are
  * buffers (causal mask constants), not weights; `lm_head.weight` is tied to `wte` unless present.
  */
-import type { SafetensorsFile, TensorInfo } from '../safetensors.ts';
+import { type SafetensorsFile, safetensorsKeepPolicy, type TensorInfo } from '../safetensors.ts';
 import type { Gpt2Config } from './config.ts';
 
 export class ModelWeightsError extends Error {
@@ -38,10 +38,18 @@ export interface Gpt2Weights {
 
 const BUFFER_SUFFIXES = ['.attn.bias', '.attn.masked_bias'];
 
+/** `attn.bias` / `attn.masked_bias`: causal-mask buffers saved with the weights, which LensLab never reads. */
+export function isGpt2Buffer(tensorName: string): boolean {
+  return BUFFER_SUFFIXES.some((s) => tensorName.endsWith(s));
+}
+
+/** What a reader of a GPT-2 checkpoint keeps in memory: everything but the mask buffers. */
+export const GPT2_KEEP_POLICY = safetensorsKeepPolicy(isGpt2Buffer);
+
 export function resolveGpt2Weights(file: SafetensorsFile, config: Gpt2Config): Gpt2Weights {
   const names = new Map<string, TensorInfo>();
   for (const [name, info] of file.tensors) {
-    if (BUFFER_SUFFIXES.some((s) => name.endsWith(s))) continue;
+    if (isGpt2Buffer(name)) continue;
     const canonical = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
     names.set(canonical, info);
   }

@@ -14,6 +14,7 @@ export const OPSET = 17;
 
 export const DataType = {
   FLOAT: onnx.TensorProto.DataType.FLOAT,
+  FLOAT16: onnx.TensorProto.DataType.FLOAT16,
   INT64: onnx.TensorProto.DataType.INT64,
   BOOL: onnx.TensorProto.DataType.BOOL,
 } as const;
@@ -55,11 +56,11 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, type, dims));
   }
 
-  /** A float initialiser whose bytes live in an external file (no copy). */
-  external(name: string, dims: number[], ref: ExternalRef): string {
+  /** A float (or float16) initialiser whose bytes live in an external file (no copy). */
+  external(name: string, dims: number[], ref: ExternalRef, dataType: ElementType = DataType.FLOAT): string {
     this.initializers.push({
       name,
-      dataType: DataType.FLOAT,
+      dataType,
       dims,
       dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
       externalData: [

@@ -4,6 +4,7 @@
  * run this same code.
  */
 import { describeResidualState, type Gpt2Config, parseGpt2Config } from '../../models/gpt2/config.ts';
+import type { StoredType } from '../../models/gpt2/externalWeights.ts';
 import { buildLensGraph, buildTrunkGraph, LENS, TRUNK } from '../../models/gpt2/graph.ts';
 import { type Gpt2Weights, resolveGpt2Weights } from '../../models/gpt2/weights.ts';
 import { parseSafetensors, tensorAsFloat32 } from '../../models/safetensors.ts';
@@ -31,7 +32,13 @@ export interface LoadOptions {
   backend: Backend;
   /** Extra session options (threads, logging). */
   sessionOptions?: InferenceSession.SessionOptions;
+  /** How the blocks' matrices are held on the device (default float32); see GraphOptions. */
+  blockWeights?: StoredType;
+  /** Called between the load's steps (sessions built one after the other), for progress. */
+  onStep?: (step: LoadStep) => void;
 }
+
+export type LoadStep = 'trunk-session' | 'lens-session' | 'warm-up';
 
 export interface RunOptions {
   /** Called for each decoded state as soon as its lens chunk is done. */
@@ -69,26 +76,39 @@ export class LensEngine {
     private readonly lens: InferenceSession,
   ) {}
 
+  /**
+   * Builds the sessions from `files`. onnxruntime copies the weights into its own memory (wasm heap,
+   * GPU buffers, native), and the engine keeps only copies of the two embedding tables, so the
+   * checkpoint's bytes can be dropped once this resolves.
+   */
   static async load(ort: OrtRuntime, files: ModelFiles, options: LoadOptions): Promise<LensEngine> {
     const config = parseGpt2Config(files.config);
     const file = parseSafetensors(files.safetensors);
     const weights = resolveGpt2Weights(file, config);
     const tokenizer = TextTokenizer.fromJson(files.tokenizer);
+    const blockWeights = options.blockWeights ?? 'float32';
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: options.executionProviders,
       graphOptimizationLevel: 'all',
       ...options.sessionOptions,
     };
-    const trunkGraph = buildTrunkGraph(file, config, weights);
+    const trunkGraph = buildTrunkGraph(file, config, weights, { blockWeights });
     const lensGraph = buildLensGraph(file, config, weights);
     // sequential, not parallel: two sessions initialising at once double the peak memory
+    options.onStep?.('trunk-session');
     const trunk = await ort.InferenceSession.create(trunkGraph.model, {
       ...sessionOptions,
+      // constant folding would cast float16 weights back to float32 at load, undoing the saving
+      ...(trunkGraph.float16Weights > 0 ? { extra: { ...sessionOptions.extra, ...KEEP_FLOAT16_CASTS } } : {}),
       externalData: trunkGraph.externalData,
     });
+    options.onStep?.('lens-session');
     const lens = await ort.InferenceSession.create(lensGraph.model, {
       ...sessionOptions,
       externalData: lensGraph.externalData,
+    }).catch(async (error: unknown) => {
+      await trunk.release();
+      throw error;
     });
     const info: ModelInfo = {
       name: files.name,
@@ -100,18 +120,21 @@ export class LensEngine {
       vocabSize: config.vocabSize,
       randomWeights: isRandomFixture(files.config),
       parameterCount: countParameters(weights),
+      blockWeights: trunkGraph.float16Weights > 0 ? 'float16' : 'float32',
+      deviceWeightBytes: deviceWeightBytes(weights, trunkGraph.float16Weights > 0 ? blockWeights : 'float32'),
     };
-    return new LensEngine(
-      ort,
-      info,
-      options.backend,
-      config,
-      tokenizer,
-      tensorAsFloat32(file, weights.wte),
-      tensorAsFloat32(file, weights.wpe),
-      trunk,
-      lens,
-    );
+    // copies: a view would keep the whole checkpoint piece alive for two small tables
+    const wte = tensorAsFloat32(file, weights.wte).slice();
+    const wpe = tensorAsFloat32(file, weights.wpe).slice();
+    return new LensEngine(ort, info, options.backend, config, tokenizer, wte, wpe, trunk, lens);
+  }
+
+  /** What the engine holds, for the debug panel: weights on the device, embedding tables in JS. */
+  memory(): { deviceWeightBytes: number; jsBytes: number } {
+    return {
+      deviceWeightBytes: this.info.deviceWeightBytes ?? 0,
+      jsBytes: this.wte.byteLength + this.wpe.byteLength,
+    };
   }
 
   /** Tokens of a prompt, validated against the context length. */
@@ -506,6 +529,22 @@ function now(): number {
 
 function isRandomFixture(config: unknown): boolean {
   return typeof config === 'object' && config !== null && 'lenslab_fixture' in config;
+}
+
+/** Session config that keeps float16 weights' Cast nodes from being folded into float32 constants. */
+const KEEP_FLOAT16_CASTS = { 'optimization.disable_specified_optimizers': 'ConstantFolding' };
+
+/** Bytes the sessions hold for the weights: trunk (blocks, final norm) and lens (unembedding). */
+function deviceWeightBytes(weights: Gpt2Weights, blocks: StoredType): number {
+  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+  const matrices = new Set(['attnQkvWeight', 'attnProjWeight', 'mlpFcWeight', 'mlpProjWeight']);
+  let bytes = 4 * (size(weights.lmHead.shape) + 2 * size(weights.lnFWeight.shape));
+  for (const block of weights.blocks) {
+    for (const [key, info] of Object.entries(block)) {
+      bytes += size(info.shape) * (matrices.has(key) && blocks === 'float16' ? 2 : 4);
+    }
+  }
+  return bytes;
 }
 
 function countParameters(weights: Gpt2Weights): number {

@@ -1,4 +1,5 @@
 /** The engine's public types: what the worker API, the CLI and the app exchange. No DOM, no ORT. */
+import type { FileBytes } from '../../models/fileBytes.ts';
 import type { ResidualKind } from '../../models/gpt2/config.ts';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu' | 'node-webgpu';
@@ -14,6 +15,13 @@ export interface ModelInfo {
   /** True for generated checkpoints (random weights): the interface only, no meaning. */
   randomWeights: boolean;
   parameterCount: number;
+  /**
+   * How the blocks' matrices are held on the device: float32 as published, or float16 (rounded once at
+   * load, cast back to float32 where used) where float32 does not fit. An approximation: shown on screen.
+   */
+  blockWeights?: 'float32' | 'float16';
+  /** Bytes of weights the sessions hold. */
+  deviceWeightBytes?: number;
 }
 
 export interface Token {
@@ -133,8 +141,8 @@ export interface ModelFiles {
   name: string;
   /** Parsed config.json. */
   config: unknown;
-  /** model.safetensors bytes. */
-  safetensors: Uint8Array;
+  /** model.safetensors bytes, whole or in pieces (a big checkpoint never sits in one buffer). */
+  safetensors: Uint8Array | FileBytes;
   /** Parsed tokenizer.json. */
   tokenizer: unknown;
 }
