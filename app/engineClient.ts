@@ -7,12 +7,14 @@ import * as Comlink from 'comlink';
 import type { FileReport } from '../models/hub/download.ts';
 import {
   type DeviceLimits,
+  type EngineMemory,
   type EngineWorkerApi,
   type HubLocation,
   isWorkerErrorPayload,
   type LoadOptions,
   type LoadProgress,
   type LoadResult,
+  type ModelInspection,
   type ModelLocation,
   type WorkerRunResult,
 } from '../workers/api.ts';
@@ -27,6 +29,8 @@ export class EngineClientError extends Error {
      * 'worker-terminated' / 'cancelled'.
      */
     readonly code?: string,
+    /** A failed load: the model loaded before is still (or again) loaded. */
+    readonly keptPrevious?: boolean,
   ) {
     super(message);
   }
@@ -51,6 +55,10 @@ export interface EngineClient {
   /** Downloads and verifies a Hub model's files into the cache without loading it (see EngineWorkerApi.prepare). */
   prepare(location: HubLocation, options?: LoadCallOptions): Promise<FileReport[]>;
   deviceLimits(options?: LoadOptions): Promise<DeviceLimits>;
+  /** Size, cache state and fit of a model, downloading nothing big (see EngineWorkerApi.inspect). */
+  inspect(location: ModelLocation, options?: LoadOptions): Promise<ModelInspection>;
+  /** What the loaded engine holds (null: no model). */
+  memory(): Promise<EngineMemory | null>;
   tokenize(text: string): Promise<Token[]>;
   tokenIdOf(text: string): Promise<Token>;
   run(request: LensRequest, options?: RunOptions): Promise<WorkerRunResult>;
@@ -73,7 +81,7 @@ function defaultWorker(): Worker {
 function toClientError(error: unknown): EngineClientError {
   if (error instanceof EngineClientError) return error;
   if (isWorkerErrorPayload(error)) {
-    const client = new EngineClientError(error.message, error.code);
+    const client = new EngineClientError(error.message, error.code, error.keptPrevious);
     if (error.stack) client.stack = error.stack;
     return client;
   }
@@ -183,6 +191,11 @@ export function createEngineClient(createWorker: () => Worker = defaultWorker): 
       ),
 
     deviceLimits: (options) => call((remote) => remote.deviceLimits(options) as Promise<DeviceLimits>),
+
+    inspect: (location, options) =>
+      call((remote) => remote.inspect(location, options) as Promise<ModelInspection>),
+
+    memory: () => call((remote) => remote.memory() as Promise<EngineMemory | null>),
 
     tokenize: (text) => call((remote) => remote.tokenize(text)),
 

@@ -17,6 +17,7 @@ import { createEngineClient } from './engineClient.ts';
 import { cacheAppFiles, registerServiceWorker } from './offline/appCache.ts';
 import { LensStoreContext } from './store/context.ts';
 import { createLensStore } from './store/lensStore.ts';
+import { sameSource } from './store/modelSlice.ts';
 import { startRunController } from './store/runController.ts';
 import { type DeckWindowState, exposeForTests, type LensLabWindowState } from './store/testHandle.ts';
 import {
@@ -113,9 +114,25 @@ async function boot(): Promise<void> {
   if (deckLink) await decks.getState().openDeckLink(window.location.hash);
   const link = deckLink ? undefined : await openLink(store, window.location.hash);
   void state.checkHub();
-  const loading = state.loadModel(link?.model ?? { source: 'builtin' });
   startUrlSync(store, windowUrlTarget());
-  if ((await loading) && link) checkLinkAgainstModel(store, link);
+  if (!link || link.model.source === 'builtin') {
+    if ((await state.loadModel({ source: 'builtin' })) && link) checkLinkAgainstModel(store, link);
+    return;
+  }
+  // a link's model loads at once only from the cache; otherwise it waits for a click, on the built-in model
+  const opened = await state.openLinkedModel(link.model);
+  if (opened === 'loaded') {
+    checkLinkAgainstModel(store, link);
+    return;
+  }
+  if (store.getState().modelStatus !== 'ready') await state.loadModel({ source: 'builtin' });
+  // the link's blocks and vectors are checked against its own model, once the user has loaded it
+  const unsubscribe = store.subscribe((s, prev) => {
+    if (s.modelGeneration === prev.modelGeneration || s.modelStatus !== 'ready') return;
+    if (!sameSource(s.modelSource, link.model)) return;
+    unsubscribe();
+    checkLinkAgainstModel(store, link);
+  });
 }
 void boot();
 

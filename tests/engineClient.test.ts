@@ -83,6 +83,8 @@ function setup() {
       cancelledLoads.push(loadId);
     },
     prepare: async () => [],
+    inspect: async () => ({ name: 'x', bytes: 1, cached: false, fit: null }),
+    memory: async () => null,
     deviceLimits: async () => ({ backend: 'wasm', reason: 'test' }),
     tokenIdOf: async (text) => {
       if (text.length > 3) throw toWorkerErrorPayload(new WorkerError('two tokens', 'multi-token'));

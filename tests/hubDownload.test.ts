@@ -5,14 +5,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FileBytes } from '../models/fileBytes.ts';
 import { makeGpt2Fixture } from '../models/fixtures.ts';
-import {
-  checkFits,
-  findCatalogueEntry,
-  GPT2_CATALOGUE,
-  largestTensorBytes,
-} from '../models/hub/catalogue.ts';
+import { findCatalogueEntry, GPT2_CATALOGUE } from '../models/hub/catalogue.ts';
 import {
   cacheKey,
   cacheStorageFileCache,
@@ -22,7 +18,10 @@ import {
   memoryFileCache,
   modelFilesFromDownload,
   sha256FromEtag,
+  wholeFile,
 } from '../models/hub/download.ts';
+import { checkFits, largestTensorBytes, weightBytes } from '../models/hub/fit.ts';
+import { ProgressTracker } from '../models/hub/progress.ts';
 import { loadGpt2TokenizerJsonFromPackage } from '../models/tokenizer/nodeAssets.ts';
 import { HUB_FILES, writeHubFolder } from '../scripts/writeHubFolder.ts';
 import { type HubServer, startHubServer } from './support/hubServer.ts';
@@ -63,10 +62,11 @@ function fileUrl(file: string, repo = REPO): string {
 }
 
 /** toEqual on megabyte arrays is slow enough to stall the event loop (and the server with it). */
-function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8Array | undefined): void {
-  expect(actual).toBeInstanceOf(Uint8Array);
-  expect(actual!.byteLength).toBe(expected!.byteLength);
-  expect(Buffer.compare(actual!, expected!)).toBe(0);
+function expectSameBytes(actual: Uint8Array | FileBytes | undefined, expected: Uint8Array | undefined): void {
+  expect(actual).toBeDefined();
+  const bytes = actual instanceof Uint8Array ? actual : wholeFile(actual!, 'file');
+  expect(bytes.byteLength).toBe(expected!.byteLength);
+  expect(Buffer.compare(bytes, expected!)).toBe(0);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
@@ -91,6 +91,7 @@ describe('downloadModelFiles', () => {
       cache,
       onProgress: (p) => events.push(p),
       progressIntervalMs: 0,
+      rateWarmupMs: 0,
     });
     for (const file of FILES) expectSameBytes(files.get(file), onDisk.get(file));
     const total = FILES.reduce((sum, f) => sum + onDisk.get(f)!.byteLength, 0);
@@ -171,7 +172,7 @@ describe('downloadModelFiles', () => {
     for (const file of FILES) expectSameBytes(files.get(file), onDisk.get(file));
     const byFile = new Map(report.map((r) => [r.file, r]));
     expect(byFile.get('model.safetensors')).toMatchObject({ from: 'network' });
-    expect(byFile.get('model.safetensors')!.refetchedBecause).toMatch(/SHA-256/);
+    expect(byFile.get('model.safetensors')!.refetchedBecause).toMatch(/xxHash64/);
     expect(byFile.get('config.json')!.refetchedBecause).toMatch(/has 10 bytes, expected \d+/);
     expect(byFile.get('tokenizer.json')).toMatchObject({ from: 'cache' });
     expect(events.some((e) => e.phase === 'checking-cache' && /downloading again/.test(e.note ?? ''))).toBe(
@@ -381,6 +382,42 @@ describe('downloadModelFiles', () => {
   });
 });
 
+describe('ProgressTracker', () => {
+  it('shows no rate and no ETA until a transfer has run a second: a small file before says nothing', () => {
+    let now = 1000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const events: DownloadProgress[] = [];
+      const tracker = new ProgressTracker((p) => events.push(p), 0);
+      tracker.overallTotal = 10_000_000;
+      // config.json: 2 kB in 1 ms, a burst that would promise an absurd rate
+      tracker.startTransfer();
+      now += 1;
+      tracker.addNetworkBytes(2000);
+      tracker.overallLoaded = 2000;
+      tracker.emit('config.json', 'downloading', 2000, 2000);
+      // the big file starts: for its first second nothing is known about the rate
+      tracker.startTransfer();
+      for (let i = 1; i <= 9; i++) {
+        now += 100;
+        tracker.addNetworkBytes(100_000);
+        tracker.overallLoaded += 100_000;
+        tracker.emit('model.safetensors', 'downloading', i * 100_000, 9_998_000);
+      }
+      expect(events.map((e) => [e.bytesPerSecond, e.etaSeconds])).toEqual(Array(10).fill([0, null]));
+      now += 200;
+      tracker.addNetworkBytes(200_000);
+      tracker.overallLoaded += 200_000;
+      tracker.emit('model.safetensors', 'downloading', 1_100_000, 9_998_000);
+      const last = events.at(-1)!;
+      expect(last.bytesPerSecond).toBeCloseTo(1_000_000, -3);
+      expect(last.etaSeconds).toBeCloseTo((10_000_000 - 1_102_000) / 1_000_000, 0);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+});
+
 describe('cacheStorageFileCache', () => {
   /** Cache Storage as browsers and workers have it, for the parts the cache uses. */
   function fakeCacheStorage(): CacheStorage {
@@ -401,18 +438,39 @@ describe('cacheStorageFileCache', () => {
     return { open } as Partial<CacheStorage> as CacheStorage;
   }
 
-  it('stores bytes as a Response with the metadata in headers, and finds them again', async () => {
+  const readAll = async (body: ReadableStream<Uint8Array>): Promise<Uint8Array> =>
+    new Uint8Array(await new Response(body).arrayBuffer());
+
+  it('streams bytes in, makes the entry visible only once committed, and streams them out', async () => {
     const cache = cacheStorageFileCache('test', fakeCacheStorage());
     const key = 'https://huggingface.co/openai-community/gpt2/resolve/main/model.safetensors';
-    const bytes = new Uint8Array([1, 2, 3, 4, 5]);
-    const meta = { size: 5, sha256: 'ab'.repeat(32), etag: `"${'ab'.repeat(32)}"`, storedAt: 1234 };
-    expect(await cache.get(key)).toBeUndefined();
-    await cache.put(key, bytes, meta);
-    const entry = await cache.get(key);
-    expect(entry?.bytes).toEqual(bytes);
+    const meta = {
+      size: 5,
+      sha256: 'ab'.repeat(32),
+      xxh64: '01'.repeat(8),
+      etag: `"${'ab'.repeat(32)}"`,
+      storedAt: 1234,
+    };
+    expect(await cache.open(key)).toBeUndefined();
+    const writer = cache.create(key, 5);
+    await writer.write(new Uint8Array([1, 2, 3]));
+    await writer.write(new Uint8Array([4, 5]));
+    expect(await cache.open(key)).toBeUndefined();
+    await writer.commit(meta);
+    const entry = await cache.open(key);
     expect(entry?.meta).toEqual(meta);
+    expect(Array.from(await readAll(entry!.body))).toEqual([1, 2, 3, 4, 5]);
     await cache.delete(key);
-    expect(await cache.get(key)).toBeUndefined();
+    expect(await cache.open(key)).toBeUndefined();
+  });
+
+  it('an aborted write leaves no entry', async () => {
+    const cache = cacheStorageFileCache('test', fakeCacheStorage());
+    const key = 'https://huggingface.co/x/resolve/main/model.safetensors';
+    const writer = cache.create(key, 5);
+    await writer.write(new Uint8Array([1, 2, 3]));
+    await writer.abort();
+    expect(await cache.open(key)).toBeUndefined();
   });
 
   it('works as the download cache', async () => {
@@ -472,9 +530,11 @@ describe('hub server', () => {
 
 describe('checkFits', () => {
   const xl = findCatalogueEntry('gpt2-xl')!;
+  const large = findCatalogueEntry('gpt2-large')!;
   const medium = findCatalogueEntry('openai-community/gpt2-medium')!;
+  const gpu = { backend: 'webgpu' as const, maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 };
 
-  it('knows the GPT-2 family', () => {
+  it('knows the GPT-2 family, and its weights from the shape', () => {
     expect(GPT2_CATALOGUE.map((e) => [e.repo, Math.round(e.bytes / 1e7) / 100])).toEqual([
       ['openai-community/gpt2', 0.55],
       ['openai-community/gpt2-medium', 1.52],
@@ -483,39 +543,66 @@ describe('checkFits', () => {
     ]);
     expect(findCatalogueEntry('gpt2')?.repo).toBe('openai-community/gpt2');
     expect(largestTensorBytes(xl)).toBe(50257 * 1600 * 4);
+    // the shape gives the parameter counts the Hub publishes (the files add the mask buffers)
+    for (const entry of GPT2_CATALOGUE) expect(weightBytes(entry, 'float32')).toBe(entry.parameters * 4);
+    expect(weightBytes(xl, 'float16')).toBe(3_281_324_800);
   });
 
-  it('refuses gpt2-xl on wasm, naming the numbers', () => {
-    const fit = checkFits(xl, { backend: 'wasm' });
-    expect(fit.ok).toBe(false);
-    if (!fit.ok) expect(fit.reason).toMatch(/gpt2-xl has 6\.43 GB of weights.*4\.29 GB.*3\.22 GB/);
-    expect(checkFits(findCatalogueEntry('gpt2-large')!, { backend: 'wasm' }).ok).toBe(false);
-    expect(checkFits(medium, { backend: 'wasm' }).ok).toBe(true);
+  it('wasm: float32 up to 2.68 GB of weights, float16 blocks beyond (labelled), refused past that', () => {
+    expect(checkFits(medium, { backend: 'wasm' })).toEqual({
+      ok: true,
+      blockWeights: 'float32',
+      weightBytes: medium.parameters * 4,
+      warnings: [],
+    });
+    const fit = checkFits(large, { backend: 'wasm' });
+    expect(fit).toMatchObject({ ok: true, blockWeights: 'float16' });
+    if (fit.ok)
+      expect(fit.warnings[0]).toMatch(
+        /gpt2-large's float32 weights \(3\.10 GB\) do not fit the wasm heap: its block matrices are held as float16 \(1.68 GB in all\)/,
+      );
+    const refused = checkFits(xl, { backend: 'wasm' });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok)
+      expect(refused.reason).toMatch(
+        /gpt2-xl has 6\.23 GB of float32 weights \(3\.28 GB with float16 blocks\).*4\.29 GB.*2\.68 GB/,
+      );
+  });
+
+  it('WebGPU: float32 within 4 GiB; gpt2-xl as float16 on a shader-f16 adapter, refused without one', () => {
+    expect(checkFits(large, gpu)).toMatchObject({ ok: true, blockWeights: 'float32', warnings: [] });
+    expect(checkFits(xl, { ...gpu, shaderF16: true })).toMatchObject({ ok: true, blockWeights: 'float16' });
+    const noF16 = checkFits(xl, gpu);
+    expect(noF16.ok).toBe(false);
+    if (!noF16.ok)
+      expect(noF16.reason).toMatch(
+        /6\.23 GB of float32 weights.*4\.29 GB.*float16 weights \(3\.28 GB\) need the 'shader-f16' feature/,
+      );
+    // asked for: float16 even where float32 fits
+    expect(checkFits(medium, { ...gpu, shaderF16: true, preferFloat16: true })).toMatchObject({
+      ok: true,
+      blockWeights: 'float16',
+      warnings: [],
+    });
+    expect(checkFits(medium, { ...gpu, preferFloat16: true })).toMatchObject({
+      ok: true,
+      blockWeights: 'float32',
+    });
   });
 
   it('refuses gpt2-xl on a WebGPU device with maxStorageBufferBindingSize 128 MiB', () => {
-    const fit = checkFits(xl, {
-      backend: 'webgpu',
-      maxBufferSize: 2 ** 30,
-      maxStorageBufferBindingSize: 128 * 2 ** 20,
-    });
+    const fit = checkFits(xl, { ...gpu, shaderF16: true, maxStorageBufferBindingSize: 128 * 2 ** 20 });
     expect(fit.ok).toBe(false);
     if (!fit.ok) {
       expect(fit.reason).toMatch(/322 MB \(307 MiB\).*maxStorageBufferBindingSize of 134 MB \(128 MiB\)/);
     }
-    const small = checkFits(xl, {
-      backend: 'webgpu',
-      maxBufferSize: 256 * 2 ** 20,
-      maxStorageBufferBindingSize: 2 ** 30,
-    });
+    const small = checkFits(xl, { ...gpu, shaderF16: true, maxBufferSize: 256 * 2 ** 20 });
     expect(small.ok).toBe(false);
     if (!small.ok) expect(small.reason).toMatch(/maxBufferSize/);
   });
 
-  it('accepts gpt2-medium on WebGPU with 1 GiB limits', () => {
-    expect(
-      checkFits(medium, { backend: 'webgpu', maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }),
-    ).toEqual({ ok: true, warnings: [] });
+  it('accepts gpt2-medium on WebGPU with 1 GiB limits; unknown limits are a warning', () => {
+    expect(checkFits(medium, gpu)).toMatchObject({ ok: true, warnings: [] });
     expect(checkFits(medium, { backend: 'webgpu' })).toMatchObject({
       ok: true,
       warnings: [expect.any(String)],
@@ -523,10 +610,14 @@ describe('checkFits', () => {
   });
 
   it('uses the device memory when it is below the browsers cap', () => {
-    const fit = checkFits(medium, { backend: 'webgpu', deviceMemoryBytes: 2 * 2 ** 30 });
+    const fit = checkFits(medium, { ...gpu, deviceMemoryBytes: 2 * 2 ** 30 });
     expect(fit.ok).toBe(false);
-    if (!fit.ok) expect(fit.reason).toMatch(/3\.04 GB of memory.*2\.15 GB/);
-    expect(checkFits(xl, { backend: 'webgpu', deviceMemoryBytes: 8 * 2 ** 30 })).toMatchObject({ ok: true });
-    expect(checkFits({ bytes: 1e6, nEmbd: 8, vocabSize: 100 }, { backend: 'wasm' }).ok).toBe(true);
+    if (!fit.ok) expect(fit.reason).toMatch(/2\.84 GB of memory.*2\.15 GB/);
+    expect(checkFits(xl, { ...gpu, shaderF16: true, deviceMemoryBytes: 8 * 2 ** 30 })).toMatchObject({
+      ok: true,
+    });
+    expect(checkFits({ nLayer: 1, nEmbd: 8, vocabSize: 100, nPositions: 8 }, { backend: 'wasm' }).ok).toBe(
+      true,
+    );
   });
 });

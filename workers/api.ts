@@ -3,8 +3,8 @@
  * Errors cross the worker boundary as plain objects: Comlink keeps only message/name/stack of an
  * Error, and the app needs the engine's error codes (e.g. 'prompt-too-long').
  */
-import type { FitLimits } from '../models/hub/catalogue.ts';
-import type { DownloadProgress, FileReport } from '../models/hub/download.ts';
+import type { DownloadErrorCode, DownloadProgress, FileReport } from '../models/hub/download.ts';
+import type { FitLimits, FitResult, Precision } from '../models/hub/fit.ts';
 import type {
   Backend,
   LensRequest,
@@ -41,13 +41,44 @@ export interface LoadOptions {
   backend?: BrowserBackend;
   /** ORT wasm threads; default ORT's choice (min(4, cores / 2) when cross-origin isolated, else 1). */
   wasmThreads?: number;
+  /** float16 block weights even where float32 fits (?precision=float16); default: only where it must. */
+  preferFloat16?: boolean;
+  /** Test hook: the next session creation fails as if out of memory (?simulate=oom-at-session). */
+  simulateSessionOom?: boolean;
 }
 
-/** What a load reports while it runs: the download's progress, then the session build. */
+/** What a load reports while it runs: the download's progress, then the session build, then warm-up. */
 export type LoadProgress =
   | ({ stage: 'download' } & DownloadProgress)
   | { stage: 'fetch'; file: string }
-  | { stage: 'init'; backend: BrowserBackend };
+  | { stage: 'init'; backend: BrowserBackend; step?: 'trunk-session' | 'lens-session' | 'warm-up' }
+  /** A failed load brings the previous model back (from the cache). */
+  | { stage: 'restore'; name: string };
+
+/**
+ * Why a load failed. Every load error carries one: download and cache (DownloadErrorCode), the fit
+ * check, a checkpoint or config the engine cannot read ('bad-model'), session creation ('out-of-memory'
+ * or 'session-failed'), cancellation.
+ */
+export type LoadErrorCode =
+  | DownloadErrorCode
+  | 'model-too-large'
+  | 'load-cancelled'
+  | 'bad-model'
+  | 'out-of-memory'
+  | 'session-failed'
+  | 'device-lost';
+
+/** A model as a link or the picker names it, before anything big is downloaded. */
+export interface ModelInspection {
+  name: string;
+  /** Bytes of the checkpoint's files on the Hub (or in the cache). */
+  bytes: number;
+  /** Every file is in the cache: loading needs no download. */
+  cached: boolean;
+  /** Whether it fits this device, and with which precision; null when config.json could not be read. */
+  fit: FitResult | null;
+}
 
 export interface LoadResult {
   info: ModelInfo;
@@ -61,11 +92,23 @@ export interface LoadResult {
   crossOriginIsolated: boolean;
   /** ORT's wasm threads (pthreads need SharedArrayBuffer, hence cross-origin isolation). */
   wasmThreads: number;
-  timings: { fetchMs: number; initMs: number };
+  timings: { fetchMs: number; initMs: number; warmUpMs?: number };
   /** Hub loads: where each file came from (cache or network) and how it was verified. */
   files?: FileReport[];
   /** Things worth telling the user: a corrupt cached copy fetched again, fit warnings, ... */
   notes: string[];
+  /** How the block weights are held (float16 where float32 does not fit: shown on screen). */
+  blockWeights: Precision;
+}
+
+/** What the engine worker holds, for the debug panel. */
+export interface EngineMemory {
+  /** Weights in the runtime's memory (wasm heap or GPU buffers). */
+  deviceWeightBytes: number;
+  /** Bytes the engine keeps in JS (the embedding tables). */
+  jsBytes: number;
+  /** The worker's own measure when the browser offers one (performance.measureUserAgentSpecificMemory). */
+  measuredBytes?: number;
 }
 
 /** What checkFits needs from this browser: the backend a load would use and its limits. */
@@ -73,6 +116,8 @@ export interface DeviceLimits extends FitLimits {
   /** Why this backend (no adapter, forced, ...). */
   reason: string;
   adapter?: string;
+  /** The adapter is a software fallback (e.g. SwiftShader). */
+  fallbackAdapter?: boolean;
 }
 
 /** A run's result, plus what happened to the backend on the way (device lost: reloaded on wasm). */
@@ -94,6 +139,13 @@ export interface EngineWorkerApi {
     loadId: number,
   ): Promise<LoadResult>;
   cancelLoad(loadId: number): void;
+  /**
+   * What loading `location` would take, without downloading it: size, whether it is all in the cache,
+   * whether it fits (config.json and the files' metadata only). For links, which never download on open.
+   */
+  inspect(location: ModelLocation, options?: LoadOptions): Promise<ModelInspection>;
+  /** What the loaded engine holds in memory. */
+  memory(): Promise<EngineMemory | null>;
   /**
    * Downloads a Hub model's files into the cache and verifies them, without loading it ("Prepare for
    * talk"): the bytes stay in the worker and are dropped. Refused (model-too-large) when the model
@@ -134,6 +186,8 @@ export interface WorkerErrorPayload {
   message: string;
   code?: string;
   stack?: string;
+  /** A failed load: the model that was loaded before is still (or again) loaded. */
+  keptPrevious?: boolean;
 }
 
 /** An error with a code for the app (engine errors have their own class with codes). */
@@ -141,7 +195,9 @@ export class WorkerError extends Error {
   override name = 'WorkerError';
   constructor(
     message: string,
-    readonly code: 'multi-token' | 'empty-token' | 'model-too-large' | 'load-cancelled' | 'device-lost',
+    readonly code: 'multi-token' | 'empty-token' | LoadErrorCode,
+    /** For load errors: whether the previous model is still loaded. */
+    readonly keptPrevious?: boolean,
   ) {
     super(message);
   }
@@ -150,12 +206,14 @@ export class WorkerError extends Error {
 export function toWorkerErrorPayload(error: unknown): WorkerErrorPayload {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
+    const kept = (error as { keptPrevious?: unknown }).keptPrevious;
     return {
       lensWorkerError: true,
       name: error.name,
       message: error.message,
       stack: error.stack,
       ...(typeof code === 'string' ? { code } : {}),
+      ...(typeof kept === 'boolean' ? { keptPrevious: kept } : {}),
     };
   }
   return { lensWorkerError: true, name: 'Error', message: String(error) };

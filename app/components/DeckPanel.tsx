@@ -20,7 +20,7 @@ import {
 } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import { type ReactElement, useState } from 'react';
-import { formatBytes } from '../../models/hub/catalogue.ts';
+import { formatBytes } from '../../models/hub/fit.ts';
 import { useDecks, useTalk } from '../deck/deckContext.ts';
 import { activeDeck, isEditable } from '../deck/deckStore.ts';
 import type { Slide, SlideMark, StageName } from '../deck/deckTypes.ts';

@@ -3,7 +3,8 @@
  * catalogue and what fits this device. Loading is a click: nothing large downloads by itself.
  */
 import { type ReactElement, useEffect, useState } from 'react';
-import { checkFits, formatBytes, GPT2_CATALOGUE } from '../../models/hub/catalogue.ts';
+import { GPT2_CATALOGUE } from '../../models/hub/catalogue.ts';
+import { checkFits, formatBytes } from '../../models/hub/fit.ts';
 import type { ModelChoice } from '../store/modelSlice.ts';
 import { useLensPick } from './useLens.ts';
 
@@ -61,7 +62,8 @@ export function ModelPicker(): ReactElement {
     if (id === 'builtin' || !s.limits) return '';
     const entry = GPT2_CATALOGUE.find((e) => e.id === id)!;
     const fit = checkFits(entry, s.limits);
-    return fit.ok ? '' : ' · too large here';
+    if (!fit.ok) return ' · too large here';
+    return fit.blockWeights === 'float16' ? ' · float16 weights here' : '';
   };
   return (
     <div className="model-picker">
@@ -104,6 +106,9 @@ export function ModelLabel(): ReactElement {
   }));
   const label = info
     ? `${info.name}: GPT-2, ${info.nLayer} layers, d=${info.nEmbd}` +
+      (info.blockWeights === 'float16'
+        ? ' · float16 block weights (an approximation: float32 does not fit this device)'
+        : '') +
       (info.randomWeights ? ' (random weights: shows how the app works, the predictions mean nothing)' : '')
     : status === 'loading'
       ? `loading ${loadingName ?? ''}…`

@@ -3,8 +3,9 @@
  * and vector file a deck needs into Cache Storage, verifies them (sha256 against the Hub's LFS hash where it gives one, the .npy parsed), and reports
  * what is ready, with sizes, so the talk itself needs no network.
  */
-import { formatBytes } from '../../models/hub/catalogue.ts';
+
 import type { FileReport } from '../../models/hub/download.ts';
+import { formatBytes } from '../../models/hub/fit.ts';
 import type { LoadProgress } from '../../workers/api.ts';
 import type { AppCacheResult } from '../offline/appCache.ts';
 import type { ModelSource } from '../store/domain.ts';

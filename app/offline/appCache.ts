@@ -3,7 +3,7 @@
  * putting every file of this build into Cache Storage, where the worker finds them when the network
  * is gone. The page fills the cache itself: Cache Storage is shared with the worker, so no messages.
  */
-import { formatBytes } from '../../models/hub/catalogue.ts';
+import { formatBytes } from '../../models/hub/fit.ts';
 import {
   APP_CACHE_PREFIX,
   APP_FILES_NAME,

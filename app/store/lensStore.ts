@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import { createInterventionSlice } from './interventionSlice.ts';
+import { createLinkedModelSlice } from './linkedModelSlice.ts';
 import { createModelSlice } from './modelSlice.ts';
 import { createPromptSlice } from './promptSlice.ts';
 import { createRunSlice } from './runSlice.ts';
@@ -22,6 +23,7 @@ const AUTO_RELOAD_WINDOW_MS = 60_000;
 export function createLensStore(deps: StoreDeps) {
   const useLensStore = create<LensState>()((...a) => ({
     ...createModelSlice(deps)(...a),
+    ...createLinkedModelSlice(deps)(...a),
     ...createPromptSlice(...a),
     ...createRunSlice(deps)(...a),
     ...createVectorSlice(deps)(...a),

@@ -31,6 +31,8 @@ export interface LoadProgressView {
   bytesPerSecond: number;
   etaSeconds: number | null;
   phase?: string;
+  /** When a phase without byte counts began (Date.now()): the bar shows the time it has taken. */
+  phaseStartedAt?: number;
   /** Download notes so far (corrupt cache entry fetched again, resumed transfer, ...). */
   notes: string[];
 }
@@ -96,17 +98,6 @@ export function sourceName(source: ModelSource): string {
   return findCatalogueEntry(source.repo)?.id ?? source.repo;
 }
 
-/** Download and fit errors happen before the worker drops the previous model. */
-const KEEPS_PREVIOUS = new Set([
-  'http',
-  'network',
-  'size-mismatch',
-  'hash-mismatch',
-  'bad-response',
-  'model-too-large',
-  'load-cancelled',
-]);
-
 const REACHABILITY_TIMEOUT_MS = 5000;
 
 /** Why the backend is not WebGPU, unless wasm was asked for. */
@@ -116,7 +107,7 @@ function backendNoteOf(load: LoadResult, forced: StoreDeps['backend']): string |
   return undefined;
 }
 
-function locationOf(source: ModelSource, deps: StoreDeps, hubUrl: string): ModelLocation {
+export function locationOf(source: ModelSource, deps: StoreDeps, hubUrl: string): ModelLocation {
   if (source.source === 'builtin') return { kind: 'url', baseUrl: deps.builtinUrl, name: 'builtin' };
   const entry: CatalogueEntry | undefined = findCatalogueEntry(source.repo);
   return {
@@ -125,16 +116,6 @@ function locationOf(source: ModelSource, deps: StoreDeps, hubUrl: string): Model
     repo: source.repo,
     revision: source.revision,
     name: entry?.id ?? source.repo,
-    ...(entry
-      ? {
-          expected: {
-            bytes: entry.bytes,
-            nEmbd: entry.nEmbd,
-            vocabSize: entry.vocabSize,
-            nPositions: entry.nPositions,
-          },
-        }
-      : {}),
   };
 }
 
@@ -157,17 +138,28 @@ function progressView(name: string, p: LoadProgress, previous?: LoadProgressView
           : notes,
     };
   }
+  const samePhase = previous?.stage === p.stage && previous.phase === phaseOf(p);
   return {
     name,
     stage: p.stage,
     ...(p.stage === 'fetch' ? { file: p.file } : {}),
-    loadedBytes: previous?.loadedBytes ?? 0,
-    totalBytes: previous?.totalBytes ?? 0,
+    // phases without bytes to count show a moving bar and the time they have taken
+    loadedBytes: 0,
+    totalBytes: 0,
     bytesPerSecond: 0,
     etaSeconds: null,
-    ...(p.stage === 'init' ? { phase: `building sessions on ${p.backend}` } : {}),
+    ...(phaseOf(p) ? { phase: phaseOf(p) } : {}),
+    phaseStartedAt: samePhase ? previous.phaseStartedAt : Date.now(),
     notes,
   };
+}
+
+const STEPS = { 'trunk-session': 'trunk', 'lens-session': 'lens', 'warm-up': 'warm-up run' } as const;
+
+function phaseOf(p: LoadProgress): string | undefined {
+  if (p.stage === 'init') return `building sessions on ${p.backend}${p.step ? `: ${STEPS[p.step]}` : ''}`;
+  if (p.stage === 'restore') return `the load failed: restoring ${p.name}`;
+  return undefined;
 }
 
 export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
@@ -279,7 +271,8 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
         settled = true;
         if (seq !== loadSeq) return false;
         const appError = toAppError(error);
-        const kept = hadModel && appError.code !== undefined && KEEPS_PREVIOUS.has(appError.code);
+        // the worker keeps (or rebuilds) the model that was working whenever a load fails, and says so
+        const kept = hadModel && (error as { keptPrevious?: boolean }).keptPrevious !== false;
         const cancelled = appError.code === 'load-cancelled';
         set({
           modelStatus: kept ? 'ready' : cancelled ? 'idle' : 'error',

@@ -4,6 +4,7 @@ import type { EngineClient } from '../engineClient.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
 import type { VectorEntry } from './domain.ts';
 import type { InterventionSlice } from './interventionSlice.ts';
+import type { LinkedModelSlice } from './linkedModelSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';
 import type { PromptSlice } from './promptSlice.ts';
 import type { RunSlice } from './runSlice.ts';
@@ -12,6 +13,7 @@ import type { VectorSlice } from './vectorSlice.ts';
 import type { ViewSlice } from './viewSlice.ts';
 
 export type LensState = ModelSlice &
+  LinkedModelSlice &
   PromptSlice &
   RunSlice &
   VectorSlice &

@@ -1,7 +1,8 @@
 /**
  * Downloads a model's files from the Hugging Face Hub (or a server in its URL layout) with progress,
- * cancellation, resumption, verification and a cache. Pure TS: fetch, Web Streams and
- * crypto.subtle only, so it runs in a worker, a page and Node 20 alike.
+ * cancellation, resumption, verification and a cache. Pure TS: fetch and Web Streams only (hashes in
+ * wasm), so it runs in a worker, a page and Node 20 alike. Files of any size: bytes stream through
+ * the hashes and into the cache as they arrive, and only the ranges a caller keeps stay in memory.
  *
  * `@huggingface/hub`'s `fileDownloadInfo` provides each file's metadata (size, ETag, the URL after
  * redirects, "not found"). The bytes come from a plain streamed fetch of that URL: the library's
@@ -13,65 +14,24 @@
  */
 import { fileDownloadInfo, HubApiError, InvalidApiResponseFormatError } from '@huggingface/hub';
 import type { ModelFiles } from '../../workers/engine/types.ts';
+import { type FileBytes, KEEP_ALL, type KeepPolicy, readRange } from '../fileBytes.ts';
+import { readCachedFile } from './cachedRead.ts';
 import { HUB_URL } from './catalogue.ts';
+import type { FileCache } from './fileCache.ts';
+import { type DownloadProgress, ProgressTracker } from './progress.ts';
+import { DownloadError, describeError, hostOf, type RemoteFile, transferFile } from './transfer.ts';
 
-export interface CachedMeta {
-  size: number;
-  /** SHA-256 of the bytes (hex), computed when they were stored: every later use checks it. */
-  sha256?: string;
-  /** The Hub's ETag for the file when it was downloaded. */
-  etag?: string;
-  /** Date.now() at storage. */
-  storedAt: number;
-}
+export { type CachedMeta, cacheStorageFileCache, type FileCache, memoryFileCache } from './fileCache.ts';
+export { sha256Hex } from './hashing.ts';
+export type { DownloadPhase, DownloadProgress } from './progress.ts';
+export { DownloadError, type DownloadErrorCode } from './transfer.ts';
 
-export interface FileCache {
-  get(key: string): Promise<{ bytes: Uint8Array; meta: CachedMeta } | undefined>;
-  put(key: string, bytes: Uint8Array, meta: CachedMeta): Promise<void>;
-  delete(key: string): Promise<void>;
-}
-
-export type DownloadPhase = 'checking-cache' | 'downloading' | 'verifying' | 'cached' | 'done';
-
-export interface DownloadProgress {
-  file: string;
-  loadedBytes: number;
-  totalBytes: number;
-  /** Bytes of all files, cached ones included. `overallTotal` is 0 until every file's size is known. */
-  overallLoaded: number;
-  overallTotal: number;
-  /** Network throughput over the last few seconds. */
-  bytesPerSecond: number;
-  etaSeconds: number | null;
-  /**
-   * Per file: 'checking-cache', then 'cached' (used from the cache) or 'downloading'..., 'verifying',
-   * 'done'. The last event of a successful call has overallLoaded === overallTotal.
-   */
-  phase: DownloadPhase;
-  /** Something worth telling the user: a corrupt cached copy, a resumed or restarted transfer. */
-  note?: string;
-}
-
-export type DownloadErrorCode =
-  | 'http'
-  | 'network'
-  | 'size-mismatch'
-  | 'hash-mismatch'
-  | 'cancelled'
-  /** The server answered, but not as the Hub does (no size or ETag: e.g. CORS hiding the headers). */
-  | 'bad-response';
-
-export class DownloadError extends Error {
-  override name = 'DownloadError';
-  constructor(
-    message: string,
-    readonly code: DownloadErrorCode,
-    readonly file?: string,
-    readonly url?: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
+/** What is about to be transferred, once every file's size is known and before any big transfer. */
+export interface TransferPlan {
+  /** Every file asked for, with its size and whether it comes from the cache. */
+  files: Array<{ file: string; size: number; from: 'cache' | 'network' }>;
+  /** Bytes of the files already read from the cache (e.g. config.json), by name. */
+  cached: ReadonlyMap<string, FileBytes>;
 }
 
 export interface DownloadOptions {
@@ -86,10 +46,16 @@ export interface DownloadOptions {
   fetch?: typeof fetch;
   signal?: AbortSignal;
   onProgress?: (progress: DownloadProgress) => void;
+  /** Which bytes of each file to keep in memory (default all; KEEP_NONE fills the cache only). */
+  keep?: (file: string) => KeepPolicy;
+  /** Called once the plan is known, before any file streams: throw to refuse (e.g. it cannot fit). */
+  beforeTransfer?: (plan: TransferPlan) => void | Promise<void>;
   /** Resumptions (Range requests) per file after the connection drops; default 3. */
   maxResumes?: number;
   /** Minimum time between progress events while streaming; default 100 ms. */
   progressIntervalMs?: number;
+  /** How long a transfer runs before its rate (and an ETA) is shown; default 1 s. */
+  rateWarmupMs?: number;
   /** No byte for this long: the request is dropped and resumed like a broken stream; default 30 s. */
   stallTimeoutMs?: number;
 }
@@ -112,8 +78,8 @@ export interface FileReport {
 }
 
 export interface DownloadResult {
-  /** File name -> bytes, in the order asked. */
-  files: Map<string, Uint8Array>;
+  /** File name -> the kept bytes, in the order asked. */
+  files: Map<string, FileBytes>;
   /** One entry per file, in the order asked. */
   report: FileReport[];
 }
@@ -135,19 +101,19 @@ export function sha256FromEtag(etag: string | undefined): string | undefined {
   return bare && /^[0-9a-f]{64}$/.test(bare) ? bare : undefined;
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+/** A whole small file (JSON) as one buffer. */
+export function wholeFile(bytes: FileBytes, file: string): Uint8Array {
+  return readRange(bytes, 0, bytes.byteLength, file);
 }
 
 /** Parses the JSON files into what the engine loads. */
-export function modelFilesFromDownload(name: string, files: Map<string, Uint8Array>): ModelFiles {
-  const get = (file: string): Uint8Array => {
+export function modelFilesFromDownload(name: string, files: Map<string, FileBytes>): ModelFiles {
+  const get = (file: string): FileBytes => {
     const bytes = files.get(file);
     if (!bytes) throw new Error(`${file} missing from the download`);
     return bytes;
   };
-  const json = (file: string): unknown => JSON.parse(new TextDecoder().decode(get(file)));
+  const json = (file: string): unknown => JSON.parse(new TextDecoder().decode(wholeFile(get(file), file)));
   return {
     name,
     config: json('config.json'),
@@ -156,206 +122,19 @@ export function modelFilesFromDownload(name: string, files: Map<string, Uint8Arr
   };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// caches
-
-/** In-memory cache (tests, Node). Stores copies, so callers may modify what they get. */
-export function memoryFileCache(): FileCache & {
-  entries: Map<string, { bytes: Uint8Array; meta: CachedMeta }>;
-} {
-  const entries = new Map<string, { bytes: Uint8Array; meta: CachedMeta }>();
-  return {
-    entries,
-    async get(key) {
-      const entry = entries.get(key);
-      return entry && { bytes: entry.bytes.slice(), meta: { ...entry.meta } };
-    },
-    async put(key, bytes, meta) {
-      entries.set(key, { bytes: bytes.slice(), meta: { ...meta } });
-    },
-    async delete(key) {
-      entries.delete(key);
-    },
-  };
-}
-
-const META_HEADERS = {
-  size: 'X-LensLab-Size',
-  sha256: 'X-LensLab-Sha256',
-  etag: 'X-LensLab-Etag',
-  storedAt: 'X-LensLab-Stored-At',
-} as const;
-
-/**
- * The Cache Storage API (window.caches or self.caches in a worker; needs a secure context). Each file is
- * a Response keyed by its Hub URL, the metadata in X-LensLab-* headers. `storage` is for tests.
- */
-export function cacheStorageFileCache(
-  cacheName = 'lenslab-models',
-  storage: CacheStorage | undefined = globalThis.caches,
-): FileCache {
-  const open = (): Promise<Cache> => {
-    if (!storage) throw new Error('Cache Storage is not available here (insecure context or no caches API)');
-    return storage.open(cacheName);
-  };
-  return {
-    async get(key) {
-      const response = await (await open()).match(key);
-      if (!response) return undefined;
-      const size = Number(response.headers.get(META_HEADERS.size));
-      const storedAt = Number(response.headers.get(META_HEADERS.storedAt));
-      const sha256 = response.headers.get(META_HEADERS.sha256) ?? undefined;
-      const etag = response.headers.get(META_HEADERS.etag) ?? undefined;
-      if (!Number.isFinite(size)) return undefined;
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      return { bytes, meta: { size, storedAt, ...(sha256 ? { sha256 } : {}), ...(etag ? { etag } : {}) } };
-    },
-    async put(key, bytes, meta) {
-      const headers = new Headers({
-        'Content-Type': 'application/octet-stream',
-        'Content-Length': String(bytes.byteLength),
-        [META_HEADERS.size]: String(meta.size),
-        [META_HEADERS.storedAt]: String(meta.storedAt),
-      });
-      if (meta.sha256) headers.set(META_HEADERS.sha256, meta.sha256);
-      // ETags are quoted ASCII; anything else is dropped rather than breaking the header
-      if (meta.etag && /^[\x20-\x7e]*$/.test(meta.etag)) headers.set(META_HEADERS.etag, meta.etag);
-      // a stream of views, not the array itself: Response(BufferSource) would copy gigabytes at once
-      const chunk = 8 * 1024 * 1024;
-      let at = 0;
-      const body = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (at >= bytes.byteLength) {
-            controller.close();
-            return;
-          }
-          controller.enqueue(bytes.subarray(at, at + chunk));
-          at += chunk;
-        },
-      });
-      await (await open()).put(key, new Response(body, { status: 200, headers }));
-    },
-    async delete(key) {
-      await (await open()).delete(key);
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// download
-
-interface RemoteFile {
-  file: string;
-  url: string;
-  /** URL after redirects (from fileDownloadInfo). */
-  downloadUrl: string;
-  size: number;
-  etag: string;
-  sha256?: string;
-  refetchedBecause?: string;
-}
-
-interface CachedFile {
-  file: string;
-  bytes: Uint8Array;
-  meta: CachedMeta;
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error && cause.message && cause.message !== error.message) {
-    return `${error.message}: ${cause.message}`;
-  }
-  return error.message;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** Progress bookkeeping: throttling, throughput over a sliding window, ETA. */
-class ProgressTracker {
-  overallLoaded = 0;
-  overallTotal = 0;
-  private lastEmit = Number.NEGATIVE_INFINITY;
-  private readonly samples: { t: number; bytes: number }[] = [];
-  private networkBytes = 0;
-
-  constructor(
-    private readonly onProgress: ((p: DownloadProgress) => void) | undefined,
-    private readonly intervalMs: number,
-  ) {}
-
-  /** A request starts: the throughput counts from here. */
-  mark(): void {
-    this.addNetworkBytes(0);
-  }
-
-  addNetworkBytes(n: number): void {
-    this.networkBytes += n;
-    const t = performance.now();
-    this.samples.push({ t, bytes: this.networkBytes });
-    while (this.samples.length > 1 && t - this.samples[1]!.t > 3000) this.samples.shift();
-  }
-
-  /** Over the last ~3 s up to now: falls towards 0 while a stream stalls. */
-  private bytesPerSecond(): number {
-    const now = performance.now();
-    while (this.samples.length > 1 && now - this.samples[1]!.t > 3000) this.samples.shift();
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
-    if (!first || !last || now - first.t < 1) return 0;
-    return ((last.bytes - first.bytes) * 1000) / (now - first.t);
-  }
-
-  emit(
-    file: string,
-    phase: DownloadPhase,
-    loadedBytes: number,
-    totalBytes: number,
-    options: { throttle?: boolean; note?: string } = {},
-  ): void {
-    if (!this.onProgress) return;
-    const now = performance.now();
-    if (options.throttle && now - this.lastEmit < this.intervalMs) return;
-    this.lastEmit = now;
-    const bytesPerSecond = this.bytesPerSecond();
-    const remaining = this.overallTotal - this.overallLoaded;
-    const etaSeconds =
-      this.overallTotal > 0 && remaining <= 0 ? 0 : bytesPerSecond > 0 ? remaining / bytesPerSecond : null;
-    this.onProgress({
-      file,
-      loadedBytes,
-      totalBytes,
-      overallLoaded: this.overallLoaded,
-      overallTotal: this.overallTotal,
-      bytesPerSecond,
-      etaSeconds: this.overallTotal > 0 ? etaSeconds : null,
-      phase,
-      ...(options.note ? { note: options.note } : {}),
-    });
-  }
-}
-
-/** A dropped connection while reading the body: resumable, unlike HTTP errors. */
-class StreamBroken extends Error {}
-
 /**
  * Downloads `files` from `${hubUrl}/${repo}/resolve/${revision}/`, using and filling `cache`.
- * Cached entries are verified (size, SHA-256) before use; a corrupt one is deleted and downloaded
- * again (see `report[i].refetchedBecause`). Only complete, verified files are ever cached: a file that
- * fails or is cancelled leaves no entry (files completed earlier in the same call stay cached).
- * Rejects with DownloadError.
+ * Cached entries are checked (size, xxHash64) while they are read; a corrupt one is deleted and
+ * downloaded again (see `report[i].refetchedBecause`). Only complete, verified files are ever cached: a
+ * file that fails or is cancelled leaves no entry (files completed earlier in the same call stay cached).
+ * Rejects with DownloadError (or whatever `beforeTransfer` throws).
  */
-export async function downloadModelFiles(options: DownloadOptions): Promise<DownloadResult> {
+/** What every step of a download shares: the URLs, the combined signal, the error mapping. */
+function downloadContext(options: Omit<DownloadOptions, 'files'>) {
   const hubUrl = (options.hubUrl ?? HUB_URL).replace(/\/+$/, '');
   const revision = options.revision ?? 'main';
   const { repo, cache, signal } = options;
+  const keep = options.keep ?? (() => KEEP_ALL);
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   // the browser's HTTP cache would keep a second copy of every checkpoint next to Cache Storage
   const fetchWithSignal = (input: RequestInfo | URL, init?: RequestInit, local?: AbortSignal) => {
@@ -363,11 +142,6 @@ export async function downloadModelFiles(options: DownloadOptions): Promise<Down
     const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     return baseFetch(input, { cache: 'no-store', ...init, ...(combined ? { signal: combined } : {}) });
   };
-  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
-  const progressIntervalMs = options.progressIntervalMs ?? 100;
-  const tickMs = Math.max(20, Math.min(progressIntervalMs || 100, stallTimeoutMs / 4));
-  const maxResumes = options.maxResumes ?? 3;
-  const progress = new ProgressTracker(options.onProgress, progressIntervalMs);
 
   const cancelled = (file?: string): DownloadError =>
     new DownloadError(`Download of ${repo} cancelled${file ? ` (during ${file})` : ''}`, 'cancelled', file);
@@ -404,51 +178,8 @@ export async function downloadModelFiles(options: DownloadOptions): Promise<Down
     );
   };
 
-  checkCancelled();
-  const files = [...options.files];
-
-  // 1. cache: verify before use
-  const cached = new Map<string, CachedFile>();
-  const refetchReasons = new Map<string, string>();
-  if (cache) {
-    for (const file of files) {
-      checkCancelled(file);
-      const key = cacheKey(hubUrl, repo, revision, file);
-      progress.emit(file, 'checking-cache', 0, 0);
-      let entry: { bytes: Uint8Array; meta: CachedMeta } | undefined;
-      try {
-        entry = await cache.get(key);
-      } catch (error) {
-        refetchReasons.set(file, `cache unreadable: ${describeError(error)}`);
-      }
-      if (!entry) continue;
-      let problem: string | undefined;
-      if (entry.bytes.byteLength !== entry.meta.size) {
-        problem = `cached copy has ${entry.bytes.byteLength} bytes, expected ${entry.meta.size}`;
-      } else if (entry.meta.sha256) {
-        progress.emit(file, 'checking-cache', 0, entry.meta.size, { note: 'verifying the cached copy' });
-        const actual = await sha256Hex(entry.bytes);
-        if (actual !== entry.meta.sha256) {
-          problem = `cached copy's SHA-256 ${actual} differs from the stored ${entry.meta.sha256}`;
-        }
-      }
-      checkCancelled(file);
-      if (problem) {
-        refetchReasons.set(file, problem);
-        progress.emit(file, 'checking-cache', 0, entry.meta.size, {
-          note: `${problem}: deleted, downloading again`,
-        });
-        await cache.delete(key).catch(() => undefined);
-        continue;
-      }
-      cached.set(file, { file, ...entry });
-    }
-  }
-
-  // 2. metadata of every file still needed (fails fast on 404 before streaming gigabytes)
-  const remote = new Map<string, RemoteFile>();
-  for (const file of files) {
-    if (cached.has(file)) continue;
+  /** Size, ETag and URL after redirects of one file on the Hub. */
+  const metadata = async (file: string): Promise<RemoteFile> => {
     checkCancelled(file);
     const url = hubFileUrl(hubUrl, repo, revision, file);
     let info: Awaited<ReturnType<typeof fileDownloadInfo>>;
@@ -465,69 +196,155 @@ export async function downloadModelFiles(options: DownloadOptions): Promise<Down
     }
     if (!info) throw new DownloadError(`${file}: HTTP 404 from ${url}`, 'http', file, url, 404);
     const sha256 = sha256FromEtag(info.etag);
-    const refetchedBecause = refetchReasons.get(file);
-    remote.set(file, {
+    return {
       file,
       url,
       downloadUrl: info.url,
       size: info.size,
       etag: info.etag,
       ...(sha256 ? { sha256 } : {}),
-      ...(refetchedBecause ? { refetchedBecause } : {}),
-    });
+    };
+  };
+  return {
+    hubUrl,
+    revision,
+    repo,
+    cache,
+    signal,
+    keep,
+    fetchWithSignal,
+    cancelled,
+    checkCancelled,
+    metadata,
+  };
+}
+
+/**
+ * Each file's size and whether a cached copy exists, without reading or downloading any bytes (a
+ * cached copy is only checked when it is read). For "what would loading this take?".
+ */
+export async function planDownload(
+  options: Omit<DownloadOptions, 'keep' | 'beforeTransfer' | 'onProgress'>,
+): Promise<TransferPlan['files']> {
+  const ctx = downloadContext(options);
+  const out: TransferPlan['files'] = [];
+  for (const file of options.files) {
+    const entry = await ctx.cache
+      ?.open(cacheKey(ctx.hubUrl, ctx.repo, ctx.revision, file))
+      .catch(() => undefined);
+    if (entry) {
+      await entry.body.cancel().catch(() => undefined);
+      out.push({ file, size: entry.meta.size, from: 'cache' });
+    } else {
+      out.push({ file, size: (await ctx.metadata(file)).size, from: 'network' });
+    }
   }
+  return out;
+}
 
-  progress.overallTotal =
-    [...cached.values()].reduce((sum, c) => sum + c.meta.size, 0) +
-    [...remote.values()].reduce((sum, r) => sum + r.size, 0);
+export async function downloadModelFiles(options: DownloadOptions): Promise<DownloadResult> {
+  const ctx = downloadContext(options);
+  const { hubUrl, revision, repo, cache, signal, keep, fetchWithSignal, checkCancelled } = ctx;
+  const progress = new ProgressTracker(
+    options.onProgress,
+    options.progressIntervalMs ?? 100,
+    options.rateWarmupMs,
+  );
 
-  // 3. cached files count as loaded; then stream the rest, one at a time
-  const result = new Map<string, Uint8Array>();
+  checkCancelled();
+  const files = [...options.files];
+  const result = new Map<string, FileBytes>();
   const reports = new Map<string, FileReport>();
-  for (const c of cached.values()) {
-    progress.overallLoaded += c.meta.size;
-    result.set(c.file, c.bytes);
-    reports.set(c.file, {
-      file: c.file,
-      from: 'cache',
-      size: c.meta.size,
-      sha256: c.meta.sha256 ?? (await sha256Hex(c.bytes)),
-      verifiedAgainstHub: 'cache',
-      resumes: 0,
-      restarts: 0,
-    });
-    progress.emit(c.file, 'cached', c.meta.size, c.meta.size);
+
+  // 1. cache: read and check before use
+  const refetchReasons = new Map<string, string>();
+  if (cache) {
+    for (const file of files) {
+      checkCancelled(file);
+      const key = cacheKey(hubUrl, repo, revision, file);
+      progress.emit(file, 'checking-cache', 0, 0);
+      let problem: string | undefined;
+      try {
+        const entry = await cache.open(key);
+        if (!entry) continue;
+        const read = await readCachedFile(file, entry, keep(file), progress, () => checkCancelled(file));
+        if (read.ok) {
+          result.set(file, read.bytes);
+          progress.overallLoaded += entry.meta.size;
+          const { sha256, size } = entry.meta;
+          reports.set(file, {
+            file,
+            from: 'cache',
+            size,
+            sha256,
+            verifiedAgainstHub: 'cache',
+            resumes: 0,
+            restarts: 0,
+          });
+          continue;
+        }
+        problem = read.problem;
+      } catch (error) {
+        if (error instanceof DownloadError) throw error;
+        problem = `cache unreadable: ${describeError(error)}`;
+      }
+      refetchReasons.set(file, problem);
+      progress.emit(file, 'checking-cache', 0, 0, { note: `${problem}: deleted, downloading again` });
+      await cache.delete(key).catch(() => undefined);
+    }
   }
 
+  // 2. metadata of every file still needed (fails fast on 404 before streaming gigabytes)
+  const remote = new Map<string, RemoteFile>();
+  for (const file of files) {
+    if (result.has(file)) continue;
+    const info = await ctx.metadata(file);
+    const refetchedBecause = refetchReasons.get(file);
+    remote.set(file, { ...info, ...(refetchedBecause ? { refetchedBecause } : {}) });
+  }
+
+  const plan: TransferPlan = {
+    files: files.map((file) => ({
+      file,
+      size: reports.get(file)?.size ?? remote.get(file)!.size,
+      from: reports.has(file) ? 'cache' : 'network',
+    })),
+    cached: result,
+  };
+  progress.overallTotal = plan.files.reduce((sum, f) => sum + f.size, 0);
+  await options.beforeTransfer?.(plan);
+  for (const file of files)
+    if (reports.has(file)) progress.emit(file, 'cached', reports.get(file)!.size, reports.get(file)!.size);
+
+  // 3. stream the rest, one at a time
   for (const file of files) {
     const r = remote.get(file);
     if (!r) continue;
-    const { bytes, resumes, restarts, sha256 } = await streamFile(r);
-    const report: FileReport = {
+    const transferred = await transferFile(
+      {
+        repo,
+        fetch: (input, init, local) => fetchWithSignal(input, init, local),
+        signal,
+        progress,
+        stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+        maxResumes: options.maxResumes ?? 3,
+        ...(cache ? { cache: { store: cache, key: cacheKey(hubUrl, repo, revision, file) } } : {}),
+      },
+      r,
+      keep(file),
+    );
+    result.set(file, transferred.bytes);
+    reports.set(file, {
       file,
       from: 'network',
       size: r.size,
-      sha256,
+      sha256: transferred.sha256,
       verifiedAgainstHub: r.sha256 ? 'sha256' : 'size',
-      resumes,
-      restarts,
+      resumes: transferred.resumes,
+      restarts: transferred.restarts,
       ...(r.refetchedBecause ? { refetchedBecause: r.refetchedBecause } : {}),
-    };
-    if (cache) {
-      checkCancelled(file);
-      try {
-        await cache.put(cacheKey(hubUrl, repo, revision, file), bytes, {
-          size: r.size,
-          sha256,
-          etag: r.etag,
-          storedAt: Date.now(),
-        });
-      } catch (error) {
-        report.cacheError = describeError(error);
-      }
-    }
-    result.set(file, bytes);
-    reports.set(file, report);
+      ...(transferred.cacheError ? { cacheError: transferred.cacheError } : {}),
+    });
     progress.emit(file, 'done', r.size, r.size);
   }
 
@@ -536,190 +353,4 @@ export async function downloadModelFiles(options: DownloadOptions): Promise<Down
     files: new Map(files.map((f) => [f, result.get(f)!])),
     report: files.map((f) => reports.get(f)!),
   };
-
-  /** Streams one file into a buffer of its announced size, resuming after dropped connections. */
-  async function streamFile(r: RemoteFile): Promise<{
-    bytes: Uint8Array;
-    resumes: number;
-    restarts: number;
-    sha256: string;
-  }> {
-    const { file, size } = r;
-    const bytes = new Uint8Array(size);
-    const base = progress.overallLoaded;
-    let offset = 0;
-    let resumes = 0;
-    let restarts = 0;
-    let cleanRetryUsed = false;
-    const account = (n: number): void => {
-      offset += n;
-      progress.overallLoaded = base + offset;
-    };
-    const restart = (note: string): void => {
-      restarts++;
-      account(-offset);
-      progress.emit(file, 'downloading', 0, size, { note });
-    };
-
-    progress.emit(file, 'downloading', 0, size);
-    for (;;) {
-      checkCancelled(file);
-      const resumeFrom = offset;
-      // per request: the watchdog drops a stalled one (resumed like a broken stream) and keeps
-      // progress ticking, so a stall shows as a falling speed rather than silence
-      const local = new AbortController();
-      let lastActivity = performance.now();
-      progress.mark();
-      const watchdog = setInterval(() => {
-        if (performance.now() - lastActivity > stallTimeoutMs) {
-          local.abort(new Error(`no data for ${stallTimeoutMs / 1000} s`));
-        }
-        progress.emit(file, 'downloading', offset, size, { throttle: true });
-      }, tickMs);
-      try {
-        await transfer(resumeFrom, local.signal, () => {
-          lastActivity = performance.now();
-        });
-      } catch (error) {
-        if (!(error instanceof StreamBroken)) throw error;
-        checkCancelled(file);
-        if (resumes >= maxResumes) {
-          throw new DownloadError(
-            `${file}: the connection to ${hostOf(r.url)} dropped ${resumes + 1} times ` +
-              `(last at byte ${offset} of ${size}: ${error.message})`,
-            'network',
-            file,
-            r.url,
-          );
-        }
-        resumes++;
-        progress.emit(file, 'downloading', offset, size, {
-          note: `connection dropped at byte ${offset} of ${size} (${error.message}); resuming (${resumes}/${maxResumes})`,
-        });
-        continue;
-      } finally {
-        clearInterval(watchdog);
-      }
-      if (offset !== size) {
-        throw new DownloadError(
-          `${file}: received ${offset} bytes, the Hub announced ${size} (from ${r.url})`,
-          'size-mismatch',
-          file,
-          r.url,
-        );
-      }
-      progress.emit(file, 'verifying', offset, size);
-      const sha256 = await sha256Hex(bytes);
-      checkCancelled(file);
-      if (r.sha256 && sha256 !== r.sha256) {
-        if ((resumes > 0 || restarts > 0) && !cleanRetryUsed) {
-          // a resumed transfer may have spliced two versions: one clean attempt before giving up
-          cleanRetryUsed = true;
-          restart(`${file} failed its SHA-256 check after resuming: downloading it again from the start`);
-          continue;
-        }
-        throw new DownloadError(
-          `${file}: SHA-256 ${sha256} differs from the Hub's ${r.sha256} (from ${r.url})`,
-          'hash-mismatch',
-          file,
-          r.url,
-        );
-      }
-      return { bytes, resumes, restarts, sha256 };
-    }
-
-    /** One request from `resumeFrom` to the end; a dropped or stalled connection throws StreamBroken. */
-    async function transfer(resumeFrom: number, local: AbortSignal, onData: () => void): Promise<void> {
-      let response: Response;
-      try {
-        response = await fetchWithSignal(
-          r.downloadUrl,
-          // `bytes=N-` alone is a CORS-safelisted header: If-Range would cost a preflight on the Hub and its
-          // CDN; a changed file shows in Content-Range's total or in the final SHA-256 check instead
-          { headers: resumeFrom > 0 ? { Range: `bytes=${resumeFrom}-` } : {} },
-          local,
-        );
-      } catch (error) {
-        if (signal?.aborted) throw cancelled(file);
-        // the metadata request got through: the host is there, so this is worth another try
-        throw new StreamBroken(describeError(local.aborted ? local.reason : error));
-      }
-      onData();
-      if (!response.ok) {
-        await response.body?.cancel().catch(() => undefined);
-        if ([401, 403, 404, 410].includes(response.status) && r.downloadUrl !== r.url) {
-          // a signed CDN URL from the first redirect may have expired: ask the Hub for a fresh one
-          r.downloadUrl = r.url;
-          throw new StreamBroken(
-            `HTTP ${response.status} from the redirected URL; asking ${hostOf(r.url)} again`,
-          );
-        }
-        throw new DownloadError(
-          `${file}: HTTP ${response.status} from ${r.url}`,
-          'http',
-          file,
-          r.url,
-          response.status,
-        );
-      }
-      if (resumeFrom > 0) {
-        const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('Content-Range') ?? '');
-        if (
-          response.status === 206 &&
-          (!range || Number(range[1]) !== resumeFrom || (range[3] !== '*' && Number(range[3]) !== size))
-        ) {
-          // not the range asked for, or of a file of another size: drop it and ask for the whole file
-          await response.body?.cancel().catch(() => undefined);
-          restart(`the server answered the wrong range for byte ${resumeFrom}: downloading ${file} again`);
-          return transfer(0, local, onData);
-        }
-        if (response.status !== 206) {
-          // 200: Range ignored; this body is the whole file
-          restart(
-            `the server did not resume at byte ${resumeFrom}: downloading ${file} again from the start`,
-          );
-        }
-      } else if (response.status === 206) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new DownloadError(
-          `${file}: unexpected partial response from ${r.url}`,
-          'bad-response',
-          file,
-          r.url,
-        );
-      }
-      const reader = response.body?.getReader();
-      if (!reader)
-        throw new DownloadError(`${file}: empty response from ${r.url}`, 'bad-response', file, r.url);
-      try {
-        for (;;) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
-          try {
-            chunk = await reader.read();
-          } catch (error) {
-            if (signal?.aborted) throw cancelled(file);
-            throw new StreamBroken(describeError(local.aborted ? local.reason : error));
-          }
-          if (chunk.done) return;
-          const value = chunk.value;
-          onData();
-          if (offset + value.byteLength > size) {
-            throw new DownloadError(
-              `${file}: the server sent more than the announced ${size} bytes (from ${r.url})`,
-              'size-mismatch',
-              file,
-              r.url,
-            );
-          }
-          bytes.set(value, offset);
-          account(value.byteLength);
-          progress.addNetworkBytes(value.byteLength);
-          progress.emit(file, 'downloading', offset, size, { throttle: offset < size });
-        }
-      } catch (error) {
-        await reader.cancel().catch(() => undefined);
-        throw error;
-      }
-    }
-  }
 }

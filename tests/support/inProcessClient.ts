@@ -22,6 +22,8 @@ export interface InProcessClient extends EngineClient {
   fallBackNextRun(reason: string): void;
   /** Every run waits this long before it reaches the engine (time to supersede it). */
   delayRuns(ms: number): void;
+  /** inspect() reports this model's files as cached. */
+  markCached(name: string): void;
   dispose(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
   let loadFailure: { code: string; message: string } | null = null;
   let fallBackReason: string | null = null;
   let runDelay = 0;
+  /** Repos whose files count as cached (inspect); tests add to it. */
+  const cachedRepos = new Set<string>();
   const calls: InProcessClient['calls'] = [];
   const client: InProcessClient = {
     calls,
@@ -44,6 +48,9 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
     delayRuns: (ms) => {
       runDelay = ms;
     },
+    markCached: (name) => {
+      cachedRepos.add(name);
+    },
     load: async (location, options = {}) => {
       calls.push({ method: 'load', location });
       options.onProgress?.({ stage: 'fetch', file: 'config.json' });
@@ -52,7 +59,8 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
       if (loadFailure) {
         const failure = loadFailure;
         loadFailure = null;
-        throw new EngineClientError(failure.message, failure.code);
+        // like the worker's host: a failed load leaves the loaded engine as it was
+        throw new EngineClientError(failure.message, failure.code, engine !== null);
       }
       const key = location.kind === 'url' ? 'builtin' : location.repo;
       const files = models[key];
@@ -69,6 +77,7 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
         wasmThreads: 1,
         timings: { fetchMs: 0, initMs: 0 },
         notes: [],
+        blockWeights: 'float32',
       } satisfies LoadResult;
     },
     prepare: async (location) => {
@@ -78,6 +87,15 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
       return [];
     },
     deviceLimits: async () => ({ backend: 'wasm', reason: 'in-process' }),
+    inspect: async (location) => {
+      calls.push({ method: 'inspect', location });
+      const name = location.kind === 'hub' ? location.name : 'builtin';
+      const files = models[location.kind === 'url' ? 'builtin' : location.repo];
+      if (!files) throw new EngineClientError(`config.json: HTTP 404 from ${name}`, 'http');
+      const bytes = files.safetensors.byteLength ?? 0;
+      return { name, bytes, cached: cachedRepos.has(name), fit: null };
+    },
+    memory: async () => (engine ? engine.memory() : null),
     tokenize: async (text) => {
       if (!engine) throw new EngineClientError('no model is loaded', 'no-model');
       try {
