@@ -11,6 +11,7 @@ import { LensView, TopKView } from './components/LensView.tsx';
 import { LinkProblems } from './components/LinkProblems.tsx';
 import { LoadProgress } from './components/LoadProgress.tsx';
 import { ModelLabel, ModelPicker } from './components/ModelPicker.tsx';
+import { PendingModel } from './components/PendingModel.tsx';
 import { PresentView } from './components/PresentView.tsx';
 import { PromptEditor } from './components/PromptEditor.tsx';
 import { RankView } from './components/RankView.tsx';
@@ -45,6 +46,7 @@ export function App({ debug = false }: { debug?: boolean }): ReactElement {
       </div>
       <DeckPanel />
       <LoadProgress />
+      <PendingModel />
       <ErrorBanner />
       <LinkProblems />
       <PromptEditor />

@@ -64,6 +64,8 @@ const store = createLensStore({
   ...((hubParam ?? savedHub) ? { hubUrl: (hubParam ?? savedHub)! } : {}),
   ...(forced === 'webgpu' || forced === 'wasm' ? { backend: forced } : {}),
   ...(Number.isInteger(threads) && threads > 0 ? { wasmThreads: threads } : {}),
+  ...(params.get('precision') === 'float16' ? { preferFloat16: true } : {}),
+  ...(params.get('simulate') === 'oom-at-session' ? { simulateSessionOom: true } : {}),
   persistence: { load: loadVectors, save: saveVector, remove: deleteVector },
   vectorAssets: vectorAssetLoader(new URL(`${import.meta.env.BASE_URL}vectors/`, window.location.href).href),
 });

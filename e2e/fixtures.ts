@@ -62,6 +62,8 @@ export interface LensLabOptions {
 
 export interface HubFixture {
   server: HubServer;
+  /** The folder it serves (`<root>/<org>/<repo>/<file>`): tests may add repos. */
+  root: string;
   /** `?hub=<url>` for app.open(). */
   query: string;
 }
@@ -76,7 +78,7 @@ export const test = base.extend<LensLabOptions & { app: AppHandle }, { hub: HubF
       const root = await mkdtemp(join(tmpdir(), 'lenslab-hub-'));
       await writeFixtureHub(root);
       const server = await startHubServer({ root, redirects: { gpt2: 'openai-community/gpt2' } });
-      await use({ server, query: `hub=${encodeURIComponent(server.url)}` });
+      await use({ server, root, query: `hub=${encodeURIComponent(server.url)}` });
       await server.close();
       await rm(root, { recursive: true, force: true });
     },
@@ -85,50 +87,55 @@ export const test = base.extend<LensLabOptions & { app: AppHandle }, { hub: HubF
 
   app: async ({ page }, use, testInfo) => {
     const log: string[] = [];
-    page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
-    page.on('pageerror', (error) => log.push(`[pageerror] ${error.message}`));
-    page.on('worker', (worker) => log.push(`[worker] started ${worker.url()}`));
-    const state = () => page.evaluate(() => window.__lenslab);
-    const handle: AppHandle = {
-      page,
-      state,
-      open: async (path = '/') => {
-        await page.goto(path);
-        const status = page.getByTestId('model-status');
-        await expect(status).toHaveAttribute('data-status', /^(ready|error)$/, {
-          timeout: MODEL_LOAD_TIMEOUT,
-        });
-        const current = await state();
-        if (current?.modelStatus !== 'ready' || !current.load) {
-          throw new Error(`model did not load: ${current?.error?.message ?? 'unknown error'}`);
-        }
-        return current.load;
-      },
-      settled: async (options = {}) => {
-        const after = {
-          control: options.after?.controlSeq ?? -1,
-          intervened: options.after?.intervenedSeq ?? -1,
-        };
-        await page.waitForFunction(
-          ({ after, intervened }) => {
-            const s = window.__lenslab;
-            if (!s || s.running || !s.result) return false;
-            if (s.error) return true;
-            // an intervention change runs the intervened view only: wait for that one
-            if (intervened) return !!s.intervened && (s.intervenedSeq ?? -1) > after.intervened;
-            return (s.controlSeq ?? -1) > after.control;
-          },
-          { after, intervened: options.intervened ?? false },
-          { timeout: options.timeout ?? RUN_TIMEOUT },
-        );
-        return (await state())!;
-      },
-    };
+    const handle = appHandle(page, log);
     await use(handle);
     // the browser console is the first thing to read when a test fails
     if (log.length > 0)
       await testInfo.attach('browser-console.txt', { body: log.join('\n'), contentType: 'text/plain' });
   },
 });
+
+/** The app handle for any page (e.g. one in a context a test launched itself); console lines go to `log`. */
+export function appHandle(page: Page, log: string[] = []): AppHandle {
+  page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
+  page.on('pageerror', (error) => log.push(`[pageerror] ${error.message}`));
+  page.on('worker', (worker) => log.push(`[worker] started ${worker.url()}`));
+  const state = () => page.evaluate(() => window.__lenslab);
+  return {
+    page,
+    state,
+    open: async (path = '/') => {
+      await page.goto(path);
+      const status = page.getByTestId('model-status');
+      await expect(status).toHaveAttribute('data-status', /^(ready|error)$/, {
+        timeout: MODEL_LOAD_TIMEOUT,
+      });
+      const current = await state();
+      if (current?.modelStatus !== 'ready' || !current.load) {
+        throw new Error(`model did not load: ${current?.error?.message ?? 'unknown error'}`);
+      }
+      return current.load;
+    },
+    settled: async (options = {}) => {
+      const after = {
+        control: options.after?.controlSeq ?? -1,
+        intervened: options.after?.intervenedSeq ?? -1,
+      };
+      await page.waitForFunction(
+        ({ after, intervened }) => {
+          const s = window.__lenslab;
+          if (!s || s.running || !s.result) return false;
+          if (s.error) return true;
+          // an intervention change runs the intervened view only: wait for that one
+          if (intervened) return !!s.intervened && (s.intervenedSeq ?? -1) > after.intervened;
+          return (s.controlSeq ?? -1) > after.control;
+        },
+        { after, intervened: options.intervened ?? false },
+        { timeout: options.timeout ?? RUN_TIMEOUT },
+      );
+      return (await state())!;
+    },
+  };
+}
 
 export { expect };

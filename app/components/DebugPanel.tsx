@@ -1,10 +1,41 @@
-/** Test and demo hooks, shown with ?debug=1: lose the WebGPU device to exercise the wasm fallback. */
-import { type ReactElement, useState } from 'react';
+/**
+ * Test and demo hooks, shown with ?debug=1: lose the WebGPU device to exercise the wasm fallback; what
+ * the engine holds in memory.
+ */
+import { type ReactElement, useEffect, useState } from 'react';
+import { formatBytes } from '../../models/hub/fit.ts';
+import type { EngineMemory } from '../../workers/api.ts';
 import { useLensStoreHook } from '../store/context.ts';
+import { useLens } from './useLens.ts';
+
+function describeMemory(memory: EngineMemory | null | undefined): string {
+  if (memory === undefined) return '';
+  if (memory === null) return 'no model loaded';
+  const parts = [
+    `${formatBytes(memory.deviceWeightBytes)} of weights in the runtime`,
+    `${formatBytes(memory.jsBytes)} in JS (embedding tables)`,
+  ];
+  if (memory.measuredBytes !== undefined)
+    parts.push(`the browser measures ${formatBytes(memory.measuredBytes)} in all`);
+  return `Engine memory: ${parts.join(', ')}`;
+}
 
 export function DebugPanel(): ReactElement {
   const store = useLensStoreHook();
+  const generation = useLens((s) => s.modelGeneration);
   const [result, setResult] = useState('');
+  const [memory, setMemory] = useState<EngineMemory | null | undefined>(undefined);
+  useEffect(() => {
+    if (generation === 0) return;
+    let live = true;
+    store.deps.client
+      .memory()
+      .then((m) => live && setMemory(m))
+      .catch(() => live && setMemory(null));
+    return () => {
+      live = false;
+    };
+  }, [store, generation]);
   const loseDevice = async (): Promise<void> => {
     try {
       setResult(await store.deps.client.debugLoseDevice());
@@ -20,6 +51,7 @@ export function DebugPanel(): ReactElement {
         Lose the GPU device
       </button>
       <span data-testid="debug-result">{result}</span>
+      <span data-testid="debug-memory">{describeMemory(memory)}</span>
     </div>
   );
 }

@@ -239,6 +239,8 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
         const load = await deps.client.load(locationOf(source, deps, get().hubUrl), {
           ...(deps.backend ? { backend: deps.backend } : {}),
           ...(deps.wasmThreads ? { wasmThreads: deps.wasmThreads } : {}),
+          ...(deps.preferFloat16 ? { preferFloat16: true } : {}),
+          ...(deps.simulateSessionOom && source.source === 'hub' ? { simulateSessionOom: true } : {}),
           signal: controller.signal,
           onProgress: (p) => {
             // a progress message can arrive after the load settled (it crosses the worker boundary): drop it

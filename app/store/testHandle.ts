@@ -32,6 +32,8 @@ export interface LensLabWindowState {
   /** The hash the URL holds (without '#'). */
   sharedHash?: string;
   linkProblems: string[];
+  /** A link's model waiting for a click: its repo and what loading it would take. */
+  pendingModel?: { repo: string; cached?: boolean; bytes?: number; fits?: boolean };
 }
 
 /** window.__lenslabDeck: talk mode's state, data only. */
@@ -104,6 +106,20 @@ export function exposeForTests(
       })),
       sharedHash: s.sharedHash,
       linkProblems: s.linkProblems,
+      ...(s.pendingModel
+        ? {
+            pendingModel: {
+              repo: s.pendingModel.source.repo,
+              ...(s.pendingModel.inspection
+                ? {
+                    cached: s.pendingModel.inspection.cached,
+                    bytes: s.pendingModel.inspection.bytes,
+                    ...(s.pendingModel.inspection.fit ? { fits: s.pendingModel.inspection.fit.ok } : {}),
+                  }
+                : {}),
+            },
+          }
+        : {}),
     };
   };
   store.subscribe(publish);

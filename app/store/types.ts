@@ -45,6 +45,10 @@ export interface StoreDeps {
   backend?: 'webgpu' | 'wasm';
   /** ORT wasm threads (e.g. ?threads=2); default ORT's choice. */
   wasmThreads?: number;
+  /** float16 block weights even where float32 fits (?precision=float16). */
+  preferFloat16?: boolean;
+  /** Test hook (?simulate=oom-at-session): Hub model loads fail at session creation as if out of memory. */
+  simulateSessionOom?: boolean;
   persistence?: VectorPersistence;
   /** Vector files the app ships (public/vectors/); links and decks name them. */
   vectorAssets?: VectorAssetLoader;
