@@ -1,7 +1,15 @@
-/** The heatmap cell's accessible name: whole token, cut form, control, and label-in-name for any token. */
+/**
+ * What assistive technology gets from the charts: the heatmap cell's accessible name (whole token, cut
+ * form, control; label in name for any token and width) and the top-k table's scrolling region.
+ */
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { cellLabel, spokenToken } from '../app/charts/cellLabel.ts';
 import { cellView } from '../app/charts/heatmapLayout.ts';
+import { LensHeatmap } from '../app/charts/LensHeatmap.tsx';
+import { TopKTable } from '../app/charts/TopKTable.tsx';
+import type { LensGrid } from '../app/store/domain.ts';
 import { describeResidualState } from '../models/gpt2/config.ts';
 import type { StateResult } from '../workers/engine/types.ts';
 
@@ -106,5 +114,42 @@ describe('cellLabel', () => {
   it('spokenToken quotes, keeping spaces', () => {
     expect(spokenToken(' a b')).toBe("' a b'");
     expect(spokenToken('\r\n')).toBe("'␍↵'");
+  });
+});
+
+/** Every state of a 2-block model at 3 positions, with long top-1 tokens the cells must cut. */
+function grid(): LensGrid {
+  const tokens = [' Poland', ' is', ' in'].map((text, id) => ({ id, text }));
+  const words = [' Warsaw', ' Washington', ' extraordinarily', '\n\nQ', ' the capital'];
+  const rows = Array.from({ length: 5 }, (_, s) =>
+    tokens.map((_, p) => state(s, words[(s + p) % words.length]!, 0.2 + 0.1 * p)),
+  );
+  return { tokens, nLayer: 2, grid: rows, complete: true };
+}
+
+describe('chart markup', () => {
+  it("every heatmap cell's name holds the text it shows", () => {
+    const html = renderToStaticMarkup(createElement(LensHeatmap, { grid: grid(), rows: 'all' }));
+    const cells = [
+      ...html.matchAll(
+        /role="gridcell"[^>]*aria-label="([^"]*)"[\s\S]*?class="lens-cell-text"[^>]*>([^<]*)</g,
+      ),
+    ];
+    expect(cells).toHaveLength(15);
+    const decode = (t: string) =>
+      t
+        .replace(/&#x27;/g, "'")
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&');
+    expect(cells.some(([, , shown]) => shown!.endsWith('…'))).toBe(true);
+    for (const [, name, shown] of cells)
+      expect(nameHoldsShown(decode(name!), decode(shown!)), name).toBe(true);
+  });
+
+  it("the top-k table's scroller is a tab stop, a region named by the table's caption", () => {
+    const html = renderToStaticMarkup(createElement(TopKTable, { grid: grid(), rows: 'blocks', k: 3 }));
+    const wrap = /<section class="topk-wrap" tabindex="0" aria-labelledby="([^"]+)">/.exec(html);
+    expect(wrap).not.toBeNull();
+    expect(html).toContain(`<caption class="chart-title" id="${wrap![1]}">Top tokens per layer`);
   });
 });
