@@ -5,14 +5,8 @@
  * a human-readable problem, prefixed with the slide it is on. Also the id helpers. Pure: no DOM, no
  * React.
  */
-import {
-  cut,
-  isRecord,
-  type SharedStateV1,
-  show,
-  VECTOR_ID_PATTERN,
-  validateState,
-} from '../url/stateSchema.ts';
+import { cut, isRecord, show } from '../url/schemaValues.ts';
+import { type SharedStateV1, VECTOR_ID_PATTERN, validateState } from '../url/stateSchema.ts';
 import {
   DECK_KIND,
   DECK_VERSION,

@@ -3,15 +3,14 @@
  * from anyone: every field is checked for type, range and length, and a bad field falls back to its
  * default with a human-readable problem instead of failing the whole link. Strings are kept as text
  * and never interpreted (no HTML). Checks that need the model (block range, vector length) are in
- * `validateAgainstModel`, run once the model is loaded. Pure: no DOM, no React.
- *
- * Vectors travel as float16, little-endian, base64url ("data"); the helpers are here because the
- * format is part of the schema. A 1024-d vector is 2,048 bytes -> 2,731 characters.
+ * `validateAgainstModel` (app/url/fitToModel.ts), run once the model is loaded. Vectors travel as
+ * float16 ("data", app/url/vectorData.ts). Pure: no DOM, no React.
  */
 
-import { floatToHalf, halfToFloat } from '../../models/safetensors.ts';
 import type { InterventionMode } from '../../workers/engine/types.ts';
 import type { ModelSource, SublayerKind, VectorRecipe } from '../store/domain.ts';
+import { cut, isRecord, show } from './schemaValues.ts';
+import { checkVectorData, MAX_VECTOR_DIM } from './vectorData.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -24,8 +23,7 @@ export const LIMITS = {
   tracked: 1_000,
   repo: 96,
   revision: 100,
-  /** Largest vector a link may carry (values); GPT-2 XL is 1,600. */
-  vectorDim: 16_384,
+  vectorDim: MAX_VECTOR_DIM,
 } as const;
 
 /** Hugging Face repo ids: "gpt2" or "owner/name". */
@@ -115,30 +113,7 @@ export function defaultState(): SharedStateV1 {
 
 type Problems = string[];
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A short, safe rendering of a bad value for a problem message. */
-export function show(v: unknown): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'a non-finite number';
-  if (v === undefined) return 'missing';
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (isRecord(v)) return 'an object';
-  if (typeof v === 'bigint' || typeof v === 'symbol' || typeof v === 'function') return `a ${typeof v}`;
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
 const isBlock = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-
-/** Cut to `max` UTF-16 units without leaving half a surrogate pair. */
-export function cut(text: string, max: number): string {
-  let out = text.slice(0, max);
-  const last = out.charCodeAt(out.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
-  return out;
-}
 
 function oneOf<T extends string>(
   obj: Record<string, unknown>,
@@ -411,175 +386,4 @@ export function validateState(raw: unknown): Validated {
     };
   }
   return { state, problems };
-}
-
-export interface ModelShape {
-  nLayer: number;
-  nEmbd: number;
-  /** When given, tracked ids outside the vocabulary are dropped. */
-  vocabSize?: number;
-}
-
-const sameModel = (a: ModelRef, b: ModelRef): boolean =>
-  a.source === b.source &&
-  (a.source === 'builtin' || (b.source === 'hub' && a.repo === b.repo && a.revision === b.revision));
-
-/**
- * The checks that need the loaded model: slot blocks in range, imported vectors of length nEmbd,
- * recipe blocks in range when the recipe is for this model, tracked ids in the vocabulary. Drops
- * what does not fit (and the slots that used a dropped vector). Does not mutate `state`.
- */
-export function validateAgainstModel(state: SharedStateV1, model: ModelShape): Validated {
-  const problems: Problems = [];
-  const blocks = `blocks 0-${model.nLayer - 1}`;
-  const vectors: SharedVector[] = [];
-  state.vectors.forEach((v, i) => {
-    const path = `vectors[${i}]`;
-    const next: SharedVector = { ...v };
-    if (next.data !== undefined) {
-      const dim = vectorDataLength(next.data);
-      if (dim !== model.nEmbd) {
-        problems.push(`${path}.data: ${dim} values, but this model's vectors have ${model.nEmbd}; dropped`);
-        delete next.data;
-      }
-    }
-    if (next.recipe && sameModel(next.recipe.model, state.model) && next.recipe.block >= model.nLayer) {
-      problems.push(
-        `${path}.recipe.block: ${next.recipe.block} is not a block of this model (${blocks}); dropped`,
-      );
-      delete next.recipe;
-    }
-    if (!next.recipe && next.data === undefined && next.asset === undefined) {
-      problems.push(`${path} (${show(v.name)}): nothing usable is left; dropped`);
-      return;
-    }
-    vectors.push(next);
-  });
-  const ids = new Set(vectors.map((v) => v.id));
-  const slots = state.interventions.slots.filter((s, i) => {
-    const path = `interventions.slots[${i}]`;
-    if (s.block >= model.nLayer) {
-      problems.push(`${path}.block: ${s.block} is not a block of this model (${blocks}); dropped`);
-      return false;
-    }
-    if (s.vectorId !== undefined && !ids.has(s.vectorId)) {
-      problems.push(`${path}: its vector ${show(s.vectorId)} was dropped; dropped`);
-      return false;
-    }
-    return true;
-  });
-  let tracked = state.tracked;
-  const vocab = model.vocabSize;
-  if (vocab !== undefined) {
-    tracked = tracked.filter((id) => id < vocab);
-    const bad = state.tracked.length - tracked.length;
-    if (bad > 0)
-      problems.push(
-        `tracked: dropped ${bad} token ${bad === 1 ? 'id' : 'ids'} outside the vocabulary (${vocab})`,
-      );
-  }
-  return {
-    state: { ...state, tracked, vectors, interventions: { ...state.interventions, slots } },
-    problems,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Vector data: float16, little-endian, base64url
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const B64_INDEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
-
-/** base64url without padding. */
-export function base64UrlEncode(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i]!;
-    const b = bytes[i + 1];
-    const c = bytes[i + 2];
-    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]!;
-    if (b !== undefined) out += B64[(n >> 6) & 63]!;
-    if (c !== undefined) out += B64[n & 63]!;
-  }
-  return out;
-}
-
-export class Base64Error extends Error {
-  override name = 'Base64Error';
-}
-
-/** Strict base64url (no padding, no whitespace); throws Base64Error. */
-export function base64UrlDecode(textIn: string): Uint8Array {
-  if (textIn.length % 4 === 1) throw new Base64Error('bad base64 (impossible length)');
-  const out = new Uint8Array(Math.floor((textIn.length * 3) / 4));
-  let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < textIn.length; i++) {
-    const code = textIn.charCodeAt(i);
-    const v = code < 128 ? B64_INDEX[code]! : -1;
-    if (v < 0) throw new Base64Error(`bad base64 (character ${JSON.stringify(textIn[i])} at ${i})`);
-    acc = ((acc << 6) | v) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
-/** IEEE half bits of `value`, rounded to nearest even (overflow gives infinity): the checkpoint reader's. */
-export const toFloat16Bits = floatToHalf;
-export const fromFloat16Bits = halfToFloat;
-
-/** A vector as link data: float16 (relative error <= 2^-11 per normal value). Throws on non-finite or > 65504. */
-export function encodeVector(values: ArrayLike<number>): string {
-  const bytes = new Uint8Array(values.length * 2);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < values.length; i++) {
-    const h = toFloat16Bits(values[i]!);
-    if ((h & 0x7c00) === 0x7c00)
-      throw new RangeError(`value ${values[i]} at ${i} does not fit in float16 (finite, |x| <= 65504)`);
-    view.setUint16(2 * i, h, true);
-  }
-  return base64UrlEncode(bytes);
-}
-
-/** Why `data` is not a usable vector, or null when it is. */
-function checkVectorData(data: unknown): string | null {
-  if (typeof data !== 'string') return 'not text';
-  if (data.length > Math.ceil((LIMITS.vectorDim * 2 * 4) / 3))
-    return `more than ${LIMITS.vectorDim.toLocaleString('en')} values`;
-  let bytes: Uint8Array;
-  try {
-    bytes = base64UrlDecode(data);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (bytes.length === 0) return 'empty';
-  if (bytes.length % 2 !== 0) return `${bytes.length} bytes is not a whole number of float16 values`;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < bytes.length; i += 2) {
-    if ((view.getUint16(i, true) & 0x7c00) === 0x7c00) return `value ${i / 2} is not a finite number`;
-  }
-  return null;
-}
-
-/** Number of values in valid vector data (base64 length -> bytes -> halves). */
-function vectorDataLength(data: string): number {
-  return Math.floor((data.length * 3) / 4 / 2);
-}
-
-/** The vector in `data`; throws (RangeError or Base64Error) when `data` is not valid vector data. */
-export function decodeVector(data: string): Float32Array {
-  const why = checkVectorData(data);
-  if (why) throw new RangeError(`not vector data: ${why}`);
-  const bytes = base64UrlDecode(data);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = fromFloat16Bits(view.getUint16(2 * i, true));
-  return out;
 }
