@@ -46,6 +46,7 @@ describe('per-slide problems', () => {
       `${at}marks[6].stage: "answer" is not one of argument, function, saturation; dropped`,
       `${at}marks[7].kind: "arrow" is not row, cell or stage; dropped`,
       `${at}marks[8] is not an object; dropped`,
+      `${at}marks[9]: unknown key "extra"`,
     ]);
   });
 
@@ -192,7 +193,7 @@ describe('per-slide problems', () => {
     ]);
   });
 
-  it('unknown fields are ignored at every level', () => {
+  it('unknown fields are ignored at every level, and each is named', () => {
     const deck = threeSlides();
     const raw = {
       ...deck,
@@ -203,7 +204,22 @@ describe('per-slide problems', () => {
         marks: s.marks.map((m) => ({ ...m, color: 'red' })),
       })),
     };
-    expect(validateDeck(raw)).toEqual({ ok: true, deck, problems: [] });
+    const slide = (n: number, title: string) => `slide ${n} (\u201c${title}\u201d): `;
+    const [one, two, three] = deck.slides.map((s, i) => slide(i + 1, s.title));
+    expect(validateDeck(raw)).toEqual({
+      ok: true,
+      deck,
+      problems: [
+        'the deck: unknown key "theme"',
+        `${one}unknown key "notes"`,
+        `${one}marks[0]: unknown key "color"`,
+        `${one}marks[1]: unknown key "color"`,
+        `${two}unknown key "notes"`,
+        ...[0, 1, 2].map((i) => `${two}marks[${i}]: unknown key "color"`),
+        `${three}unknown key "notes"`,
+        `${three}marks[0]: unknown key "color"`,
+      ],
+    });
   });
 });
 

@@ -55,6 +55,7 @@ describe('schema validation', () => {
     const future = await decodeState(hashOf({ ...fullState(), v: 3, newThing: { a: 1 } }));
     expect(future.problems).toEqual([
       'the link is from a newer version of LensLab (v: 3); read as version 1, so some settings may be lost',
+      'unknown key "newThing"',
     ]);
     expect(future.state).toEqual(fullState());
     expect(validateState({ ...fullState(), v: 'one' }).problems).toEqual([
@@ -65,7 +66,7 @@ describe('schema validation', () => {
     expect(validateState(noVersion).problems).toEqual(['the link has no version; read as version 1']);
   });
 
-  it('old or unknown fields are ignored silently, at every level', () => {
+  it('old or unknown fields are ignored, at every level, and each is named', () => {
     const s = fullState();
     const raw = {
       ...s,
@@ -80,7 +81,15 @@ describe('schema validation', () => {
       },
     };
     const { state, problems } = validateState(raw);
-    expect(problems).toEqual([]);
+    expect(problems).toEqual([
+      'unknown key "theme"',
+      'model: unknown key "token"',
+      'view: unknown key "zoom"',
+      'vectors[0]: unknown key "norm"',
+      'vectors[1]: unknown key "norm"',
+      'interventions: unknown key "extra"',
+      ...[0, 1, 2, 3].map((i) => `interventions.slots[${i}]: unknown key "on"`),
+    ]);
     expect(state).toEqual(s);
   });
 

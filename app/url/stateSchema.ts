@@ -7,9 +7,16 @@
  * float16 ("data", app/url/vectorData.ts). Pure: no DOM, no React.
  */
 
-import type { InterventionMode } from '../../workers/engine/types.ts';
-import type { ModelSource, SublayerKind, VectorRecipe } from '../store/domain.ts';
-import { cut, isRecord, show } from './schemaValues.ts';
+import { cut, isRecord, keysOf, reportUnknownKeys, show } from './schemaValues.ts';
+import type {
+  InterventionSlot,
+  ModelRef,
+  SharedStateV1,
+  SharedVector,
+  SharedView,
+  Validated,
+  VectorRecipe,
+} from './stateTypes.ts';
 import { checkVectorData, MAX_VECTOR_DIM } from './vectorData.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -38,59 +45,18 @@ export const VECTOR_ASSET_PATTERN = /^[\w-]+(\/[\w.-]+)*\.npy$/;
 export const isVectorAsset = (v: unknown): v is string =>
   typeof v === 'string' && v.length <= 200 && VECTOR_ASSET_PATTERN.test(v) && safePath(v);
 
-// the link carries the app's own domain types: one definition for both
-export type { SublayerKind, VectorRecipe } from '../store/domain.ts';
-export type ModelRef = ModelSource;
-
-export interface SharedVector {
-  id: string;
-  name: string;
-  /** Where the vector came from; recomputed on open when there is no data. */
-  recipe?: VectorRecipe;
-  /** An imported (or frozen) vector: float16 little-endian, base64url (`encodeVector`). */
-  data?: string;
-  /**
-   * A .npy file the app itself ships, relative to its `vectors/` folder (the paper's released
-   * o-vectors: "paper/city_capital_o19_gpt2-medium.npy"). Never a URL: a link cannot make the app fetch
-   * from elsewhere.
-   */
-  asset?: string;
-}
-
-export interface InterventionSlot {
-  block: number;
-  kind: SublayerKind;
-  mode: InterventionMode;
-  /** Required for 'replace' and 'add'; dropped for 'zero'. */
-  vectorId?: string;
-  /** For 'add' only (default 1). */
-  scale?: number;
-}
-
-export interface SharedView {
-  rows: 'blocks' | 'all';
-  rank: 'reciprocal' | 'log';
-  front: 'heatmap' | 'rank' | 'compare';
-}
-
-export interface SharedStateV1 {
-  v: 1;
-  model: ModelRef;
-  prompt: string;
-  /** Token ids, may be empty. */
-  tracked: number[];
-  view: SharedView;
-  vectors: SharedVector[];
-  interventions: { scope: 'all' | 'last'; slots: InterventionSlot[] };
-}
-
-export type SharedState = SharedStateV1;
-
-export interface Validated {
-  state: SharedStateV1;
-  /** Human-readable, one sentence each; empty when the input was fully valid. */
-  problems: string[];
-}
+// importers keep one path for the schema and its types
+export type {
+  InterventionSlot,
+  ModelRef,
+  SharedState,
+  SharedStateV1,
+  SharedVector,
+  SharedView,
+  SublayerKind,
+  Validated,
+  VectorRecipe,
+} from './stateTypes.ts';
 
 /** The same prompt as the store's default, kept here so the schema stays free of app imports. */
 export const DEFAULT_PROMPT =
@@ -112,6 +78,25 @@ export function defaultState(): SharedStateV1 {
 // Validation
 
 type Problems = string[];
+
+/** The keys each object of a link may have: any other is reported (and ignored). */
+const KEYS = {
+  state: keysOf<SharedStateV1>({
+    v: true,
+    model: true,
+    prompt: true,
+    tracked: true,
+    view: true,
+    vectors: true,
+    interventions: true,
+  }),
+  model: keysOf<ModelRef>({ source: true, repo: true, revision: true }),
+  view: keysOf<SharedView>({ rows: true, rank: true, front: true }),
+  vector: keysOf<SharedVector>({ id: true, name: true, recipe: true, data: true, asset: true }),
+  recipe: keysOf<VectorRecipe>({ model: true, prompt: true, block: true, kind: true }),
+  interventions: keysOf<SharedStateV1['interventions']>({ scope: true, slots: true }),
+  slot: keysOf<InterventionSlot>({ block: true, kind: true, mode: true, vectorId: true, scale: true }),
+};
 
 const isBlock = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -149,6 +134,7 @@ function modelRef(v: unknown, path: string, problems: Problems, fallback = ''): 
     problems.push(`${path} ${v === undefined ? 'is missing' : 'is not a model reference'}${fallback}`);
     return null;
   }
+  reportUnknownKeys(v, KEYS.model, path, problems);
   if (v.source === 'builtin') return { source: 'builtin' };
   if (v.source !== 'hub') {
     problems.push(`${path}.source: ${show(v.source)} is not builtin or hub${fallback}`);
@@ -179,6 +165,7 @@ function recipe(v: unknown, path: string, problems: Problems): VectorRecipe | un
     problems.push(`${path} is not an object; dropped`);
     return undefined;
   }
+  reportUnknownKeys(v, KEYS.recipe, path, problems);
   const model = modelRef(v.model, `${path}.model`, problems);
   const prompt = text(v.prompt, LIMITS.prompt, `${path}.prompt`, problems);
   const { block, kind } = v;
@@ -212,6 +199,7 @@ function vectors(v: unknown, problems: Problems): SharedVector[] {
       problems.push(`${path} is not an object; dropped`);
       return;
     }
+    reportUnknownKeys(item, KEYS.vector, path, problems);
     const id = item.id;
     if (typeof id !== 'string' || id.length > LIMITS.vectorId || !VECTOR_ID_PATTERN.test(id)) {
       problems.push(`${path}.id: ${show(id)} is not a vector id; dropped`);
@@ -268,6 +256,7 @@ function slots(v: unknown, vectorIds: ReadonlySet<string>, problems: Problems): 
       problems.push(`${path} is not an object; dropped`);
       return;
     }
+    reportUnknownKeys(item, KEYS.slot, path, problems);
     const { block, kind, mode } = item;
     if (!isBlock(block)) {
       problems.push(`${path}.block: ${show(block)} is not a block number; dropped`);
@@ -340,9 +329,11 @@ function version(v: unknown, problems: Problems): void {
 
 /**
  * The nearest valid state to `raw` and what was wrong with it. Never throws. Unknown fields are
- * ignored (older or newer links stay readable); missing or wrong fields take their default.
+ * ignored, so older or newer links stay readable, but named among the problems (a misspelled key
+ * would otherwise be lost without a word); missing or wrong fields take their default. `root` names
+ * the state itself in problems about its own keys ("state" in a deck's slide; nothing in a link).
  */
-export function validateState(raw: unknown): Validated {
+export function validateState(raw: unknown, root = ''): Validated {
   const problems: Problems = [];
   const state = defaultState();
   if (!isRecord(raw)) {
@@ -350,6 +341,7 @@ export function validateState(raw: unknown): Validated {
     return { state, problems };
   }
   version(raw.v, problems);
+  reportUnknownKeys(raw, KEYS.state, root, problems);
 
   state.model = modelRef(raw.model, 'model', problems, '; using the built-in model') ?? state.model;
   state.prompt = text(raw.prompt, LIMITS.prompt, 'prompt', problems, '; using the default') ?? state.prompt;
@@ -363,6 +355,7 @@ export function validateState(raw: unknown): Validated {
         : 'view is not an object; using the default',
     );
   else {
+    reportUnknownKeys(raw.view, KEYS.view, 'view', problems);
     state.view = {
       rows: oneOf(raw.view, 'rows', ['blocks', 'all'] as const, 'blocks', 'view', problems),
       rank: oneOf(raw.view, 'rank', ['reciprocal', 'log'] as const, 'reciprocal', 'view', problems),
@@ -380,6 +373,7 @@ export function validateState(raw: unknown): Validated {
         : 'interventions is not an object; using none',
     );
   else {
+    reportUnknownKeys(iv, KEYS.interventions, 'interventions', problems);
     state.interventions = {
       scope: oneOf(iv, 'scope', ['all', 'last'] as const, 'all', 'interventions', problems),
       slots: slots(iv.slots, new Set(state.vectors.map((x) => x.id)), problems),
