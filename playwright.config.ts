@@ -40,7 +40,7 @@ export default defineConfig<LensLabOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: /(wasm-only|story-wasm|deck-wasm)\.spec\.ts/,
+      testIgnore: /(wasm-only|story-wasm|deck-wasm|a11y-wasm)\.spec\.ts/,
       use: {
         browserName: 'chromium',
         launchOptions: { executablePath, args: [...commonArgs, '--enable-unsafe-webgpu'] },

@@ -3,6 +3,8 @@
  * the app: the main view (heatmap, top-k table, rank plot, capture, vector library, intervention
  * slots), the same with control beside intervened, the deck panel, and present mode on a heatmap, a
  * rank-plot and a control-beside-intervened slide (e2e/axe.ts: a serious or critical finding fails).
+ * On the 'wasm' project only: the markup does not depend on the backend, and SwiftShader takes minutes
+ * over the runs these views need.
  */
 import type { DeckV1 } from '../app/deck/deckTypes.ts';
 import { defaultState } from '../app/url/stateSchema.ts';
