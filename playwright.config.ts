@@ -40,7 +40,8 @@ export default defineConfig<LensLabOptions>({
   projects: [
     {
       name: 'webgpu',
-      testIgnore: /(wasm-only|story-wasm|deck-wasm|loading-wasm)\.spec\.ts/,
+      // files named *-wasm run on the wasm project only (slow on SwiftShader, backend-independent)
+      testIgnore: /(wasm-only|-wasm)\.spec\.ts/,
       use: {
         browserName: 'chromium',
         launchOptions: { executablePath, args: [...commonArgs, '--enable-unsafe-webgpu'] },

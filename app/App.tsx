@@ -26,42 +26,47 @@ export function App({ debug = false }: { debug?: boolean }): ReactElement {
   if (talk.presenting) return <PresentView />;
   return (
     <div className="app">
-      <header className="header">
-        <h1>LensLab</h1>
-        <ModelPicker />
-        <BackendBadge />
-        <ShareButton />
-        <button
-          type="button"
-          data-testid="deck-open"
-          aria-expanded={talk.open}
-          onClick={() => talk.setOpen(!talk.open)}
-        >
-          Talk decks
-        </button>
-      </header>
-      <div className="subheader">
-        <ModelLabel />
-        <BackendNote />
-      </div>
-      <DeckPanel />
-      <LoadProgress />
-      <PendingModel />
-      <ErrorBanner />
-      <LinkProblems />
-      <PromptEditor />
-      <main className={compare ? 'main is-compare' : 'main'}>
-        <div className="main-left">
-          <LensView />
-          <CapturePanel />
+      {/* every part of the page is in a landmark (banner, region, main), so none is skipped by them */}
+      <header>
+        <div className="header">
+          <h1>LensLab</h1>
+          <ModelPicker />
+          <BackendBadge />
+          <ShareButton />
+          <button
+            type="button"
+            data-testid="deck-open"
+            aria-expanded={talk.open}
+            onClick={() => talk.setOpen(!talk.open)}
+          >
+            Talk decks
+          </button>
         </div>
-        <aside className="main-right">
-          <RankView />
-          <TopKView />
-        </aside>
+        <div className="subheader">
+          <ModelLabel />
+          <BackendNote />
+        </div>
+      </header>
+      <DeckPanel />
+      <main>
+        <LoadProgress />
+        <PendingModel />
+        <ErrorBanner />
+        <LinkProblems />
+        <PromptEditor />
+        <div className={compare ? 'main is-compare' : 'main'}>
+          <div className="main-left">
+            <LensView />
+            <CapturePanel />
+          </div>
+          <aside className="main-right">
+            <RankView />
+            <TopKView />
+          </aside>
+        </div>
+        <VectorsPanel />
+        {debug ? <DebugPanel /> : null}
       </main>
-      <VectorsPanel />
-      {debug ? <DebugPanel /> : null}
     </div>
   );
 }

@@ -6,8 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { encodeState } from '../app/url/codec.ts';
+import { encodeState, HASH_PREFIX, packJson } from '../app/url/codec.ts';
 import { defaultState } from '../app/url/stateSchema.ts';
+import { encodeVector } from '../app/url/vectorData.ts';
 import { expect, RUN_TIMEOUT, test } from './fixtures.ts';
 
 test.beforeEach(({ hub }) => {
@@ -126,7 +127,7 @@ test('a malformed link opens with its problems listed and the app usable; link t
   app,
   page,
 }) => {
-  await app.open('/#s1.garbage');
+  const load = await app.open('/#s1.garbage');
   await expect(page.getByTestId('link-problems')).toBeVisible();
   await expect(page.getByTestId('link-problems')).toContainText('could not decode the link');
   const state = await app.settled();
@@ -146,6 +147,22 @@ test('a malformed link opens with its problems listed and the app usable; link t
   await page.waitForTimeout(500);
   expect(await pwned(page)).toBeUndefined();
   await expect(page.getByTestId('link-problems')).toHaveCount(0);
+
+  // a misspelled key (written by hand: the app's own links never carry one) is named with the key it
+  // probably means, and the rest of the link applies: the slot adds its vector, at the default scale
+  const typo = {
+    ...defaultState(),
+    vectors: [{ id: 'v', name: 'v', data: encodeVector(new Array(load.info.nEmbd).fill(0.5)) }],
+    interventions: { scope: 'all', slots: [{ block: 1, kind: 'ffn', mode: 'add', vectorId: 'v', sca1e: 3 }] },
+  };
+  await page.goto('about:blank');
+  await app.open(`/#${HASH_PREFIX}${await packJson(typo)}`);
+  await expect(page.getByTestId('link-problems')).toContainText(
+    'interventions.slots[0]: unknown key "sca1e" (did you mean "scale"?)',
+  );
+  const applied = await app.settled({ intervened: true });
+  expect(applied.interventions.slots).toEqual([{ block: 1, kind: 'ffn', mode: 'add', vectorId: 'v' }]);
+  expect(applied.linkProblems).toHaveLength(1);
 });
 
 /** RFC 4180 fields of one CSV line (quotes doubled inside quoted fields). */

@@ -1,15 +1,8 @@
 /** The heatmap's rows and cells (SVG renderer) and the canvas renderer's focusable cursor. */
 import type { ReactElement } from 'react';
 import type { LensGrid } from '../store/domain.ts';
-import { visibleToken } from '../tokenText.ts';
-import {
-  type CellPos,
-  type CellView,
-  DARK_TEXT,
-  formatProb,
-  type HeatmapLayout,
-  stateLabel,
-} from './heatmapLayout.ts';
+import { cellLabel } from './cellLabel.ts';
+import { type CellPos, type CellView, DARK_TEXT, type HeatmapLayout, stateLabel } from './heatmapLayout.ts';
 
 interface HeatmapRowProps {
   state: number;
@@ -77,17 +70,6 @@ export function HeatmapRow(p: HeatmapRowProps): ReactElement {
   );
 }
 
-export function cellAriaLabel(state: number, col: number, token: string, cell: CellView | undefined): string {
-  const where = `${stateLabel(state)}, position ${col} ${visibleToken(token)}`;
-  if (!cell || cell.pending) return `${where}: not computed yet`;
-  if (cell.missing) return `${where}: not decoded in this run`;
-  const top = cell.state?.top[0];
-  if (!top) return `${where}: no prediction`;
-  const diff =
-    cell.differs && cell.control ? `; differs from control ${visibleToken(cell.control.token)}` : '';
-  return `${where}: top-1 ${cell.full} ${formatProb(top.prob)}${diff}`;
-}
-
 interface HeatmapCellProps {
   cell: CellView;
   row: number;
@@ -113,7 +95,7 @@ function HeatmapCell(p: HeatmapCellProps): ReactElement {
       role="gridcell"
       tabIndex={p.tabbable ? 0 : -1}
       aria-colindex={p.col + 2}
-      aria-label={cellAriaLabel(p.state, p.col, p.token, cell)}
+      aria-label={cellLabel(p.state, p.col, p.token, cell)}
       data-cell={`${p.row}:${p.col}`}
       data-testid={cell.pending ? 'lens-cell-pending' : cell.missing ? 'lens-cell-empty' : 'lens-cell'}
       data-position={p.col}
@@ -196,7 +178,7 @@ export function CanvasCursor(p: {
       tabIndex={0}
       data-cursor=""
       data-testid="lens-cursor"
-      aria-label={cellAriaLabel(p.state, active.col, p.tokens[active.col]?.text ?? '', p.cell)}
+      aria-label={cellLabel(p.state, active.col, p.tokens[active.col]?.text ?? '', p.cell)}
       x={layout.gridX + active.col * layout.cellWidth}
       y={layout.gridY + active.row * layout.rowHeight}
       width={layout.cellWidth}

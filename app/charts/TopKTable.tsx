@@ -2,7 +2,7 @@
  * The last position's top-k per residual state (the paper's Figure 6 view): rows = states, columns =
  * rank 1..k, each cell a token and its probability on the heatmap's colour scale.
  */
-import type { ReactElement } from 'react';
+import { type ReactElement, useId } from 'react';
 import type { LensGrid } from '../store/domain.ts';
 import { visibleToken } from '../tokenText.ts';
 import {
@@ -48,10 +48,13 @@ export function TopKTable(props: TopKTableProps): ReactElement {
   const states = displayedStates(grid.nLayer, rows);
   const markOf = new Map(marks.map((m) => [m.id, m.tag]));
   const token = grid.tokens[position];
+  const captionId = useId();
   return (
-    <div className="topk-wrap">
+    // a wide table scrolls sideways: keyboard users need a tab stop to scroll it (with its name)
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to scroll by keyboard
+    <section className="topk-wrap" tabIndex={0} aria-labelledby={captionId}>
       <table className="topk-table" data-testid={testId} data-position={position}>
-        <caption className="chart-title">
+        <caption className="chart-title" id={captionId}>
           {title ?? 'Top tokens per layer'}{' '}
           <span className="topk-where">
             (position {position}
@@ -123,6 +126,6 @@ export function TopKTable(props: TopKTableProps): ReactElement {
           })}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -5,14 +5,8 @@
  * a human-readable problem, prefixed with the slide it is on. Also the id helpers. Pure: no DOM, no
  * React.
  */
-import {
-  cut,
-  isRecord,
-  type SharedStateV1,
-  show,
-  VECTOR_ID_PATTERN,
-  validateState,
-} from '../url/stateSchema.ts';
+import { cut, isRecord, keysOf, reportUnknownKeys, show } from '../url/schemaValues.ts';
+import { type SharedStateV1, VECTOR_ID_PATTERN, validateState } from '../url/stateSchema.ts';
 import {
   DECK_KIND,
   DECK_VERSION,
@@ -36,6 +30,14 @@ export const DEFAULT_DECK_TITLE = 'Untitled deck';
 export type DeckResult = { ok: true; deck: DeckV1; problems: string[] } | { ok: false; error: string };
 
 const STAGES: readonly StageName[] = ['argument', 'function', 'saturation'];
+
+/** The keys a deck's objects may have (a slide's state has its own, in stateSchema): others are reported. */
+const KEYS = {
+  deck: keysOf<DeckV1>({ v: true, kind: true, id: true, title: true, slides: true }),
+  slide: keysOf<Slide>({ id: true, title: true, caption: true, state: true, marks: true, fallback: true }),
+  // any kind's keys: a row mark's "position" is not a misspelling
+  mark: keysOf<SlideMark>({ kind: true, state: true, position: true, stage: true }),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Ids
@@ -100,6 +102,7 @@ function mark(v: unknown, path: string, out: string[]): SlideMark | null {
     out.push(`${path} is not an object; dropped`);
     return null;
   }
+  reportUnknownKeys(v, KEYS.mark, path, out);
   if (v.kind === 'stage') {
     if (typeof v.stage === 'string' && (STAGES as readonly string[]).includes(v.stage))
       return { kind: 'stage', stage: v.stage as StageName };
@@ -167,6 +170,7 @@ function slide(
     return null;
   }
   const own: string[] = [];
+  reportUnknownKeys(raw, KEYS.slide, '', own);
   const title = text(raw.title, DECK_LIMITS.title, 'title', 'left empty', '', own);
   const where = label(n, title);
   if (!isRecord(raw.state)) {
@@ -196,7 +200,7 @@ function slide(
     );
   }
 
-  const state = validateState(raw.state);
+  const state = validateState(raw.state, 'state');
   for (const p of state.problems) own.push(reword(p));
   const slideMarks = marks(raw.marks, own);
 
@@ -254,6 +258,7 @@ function validate(raw: unknown): DeckResult {
     );
 
   const problems: string[] = [];
+  reportUnknownKeys(raw, KEYS.deck, 'the deck', problems);
   let id: string;
   if (isId(raw.id)) id = raw.id;
   else {
@@ -291,7 +296,8 @@ function validate(raw: unknown): DeckResult {
 
 /**
  * The deck in `raw` (parsed JSON), fixed where it can be, or why it cannot be opened. Never throws.
- * Unknown fields are ignored, so decks from nearby versions stay readable.
+ * Unknown fields are ignored, so decks from nearby versions stay readable, and named among the
+ * problems (a misspelled key would otherwise be lost without a word).
  */
 export function validateDeck(raw: unknown): DeckResult {
   try {

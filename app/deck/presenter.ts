@@ -9,7 +9,8 @@ import type { LensStore } from '../store/lensStore.ts';
 import { sameSource, sourceName } from '../store/modelSlice.ts';
 import type { PrefetchState } from '../store/runController.ts';
 import { addSharedVectors, applySharedState, fitStateToModel, pinsOf } from '../store/urlSync.ts';
-import { type SharedStateV1, validateAgainstModel } from '../url/stateSchema.ts';
+import { validateAgainstModel } from '../url/fitToModel.ts';
+import type { SharedStateV1 } from '../url/stateSchema.ts';
 import { activeDeck, type DeckStore } from './deckStore.ts';
 import type { Slide } from './deckTypes.ts';
 

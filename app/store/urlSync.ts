@@ -4,14 +4,9 @@
  * (recomputed by vectorSlice.materializeVectors once their model is loaded).
  */
 import { decodeState, encodeState } from '../url/codec.ts';
-import {
-  decodeVector,
-  encodeVector,
-  type InterventionSlot,
-  type SharedStateV1,
-  type SharedVector,
-  validateAgainstModel,
-} from '../url/stateSchema.ts';
+import { validateAgainstModel } from '../url/fitToModel.ts';
+import type { InterventionSlot, SharedStateV1, SharedVector } from '../url/stateSchema.ts';
+import { decodeVector, encodeVector } from '../url/vectorData.ts';
 import { vectorNorm } from '../vectors/vectorFiles.ts';
 import type { ModelSource, VectorEntry } from './domain.ts';
 import type { LensStore } from './lensStore.ts';

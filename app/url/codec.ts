@@ -8,13 +8,8 @@
  * (float16: 2,731 base64url characters, which deflate only brings back to ~2.2 KB of bytes) and six
  * slots is about 3.2 KB of hash (tests/urlState.test.ts measures it: 3,227); without vectors ~280.
  */
-import {
-  base64UrlDecode,
-  base64UrlEncode,
-  defaultState,
-  type SharedStateV1,
-  validateState,
-} from './stateSchema.ts';
+import { defaultState, type SharedStateV1, validateState } from './stateSchema.ts';
+import { base64UrlDecode, base64UrlEncode } from './vectorData.ts';
 
 export const HASH_PREFIX = 's1.';
 /** Longer hashes are not read (Chrome caps URLs at 2 MB anyway). */
