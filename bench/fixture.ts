@@ -26,6 +26,14 @@ export const MODEL_SHAPES: Record<string, ModelShape> = {
     nPositions: 1024,
     vocabSize: 50257,
   },
+  'gpt2-large': {
+    name: 'gpt2-large',
+    nLayer: 36,
+    nEmbd: 1280,
+    nHead: 20,
+    nPositions: 1024,
+    vocabSize: 50257,
+  },
 };
 
 const TABLE_BITS = 16;

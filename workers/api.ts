@@ -4,7 +4,7 @@
  * Error, and the app needs the engine's error codes (e.g. 'prompt-too-long').
  */
 import type { DownloadErrorCode, DownloadProgress, FileReport } from '../models/hub/download.ts';
-import type { FitLimits, FitResult, Precision } from '../models/hub/fit.ts';
+import type { FitLimits, FitResult, ModelShape, Precision } from '../models/hub/fit.ts';
 import type {
   Backend,
   LensRequest,
@@ -31,9 +31,10 @@ export type ModelLocation =
       /** Shown in ModelInfo and messages, e.g. 'gpt2-medium'. */
       name: string;
       /**
-       * Catalogue size and shape, for the fit check before download (unknown repos skip it).
+       * The catalogue's shape, when the repo is in it: the fit check runs on it before any request,
+       * then again on the repo's own config.json before the weights download.
        */
-      expected?: { bytes: number; nEmbd: number; vocabSize: number; nPositions: number };
+      shape?: ModelShape;
     };
 
 export interface LoadOptions {

@@ -116,6 +116,17 @@ export function locationOf(source: ModelSource, deps: StoreDeps, hubUrl: string)
     repo: source.repo,
     revision: source.revision,
     name: entry?.id ?? source.repo,
+    // the shape alone, plain data for the worker
+    ...(entry
+      ? {
+          shape: {
+            nLayer: entry.nLayer,
+            nEmbd: entry.nEmbd,
+            vocabSize: entry.vocabSize,
+            nPositions: entry.nPositions,
+          },
+        }
+      : {}),
   };
 }
 

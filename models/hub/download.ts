@@ -242,6 +242,25 @@ export async function planDownload(
   return out;
 }
 
+/** A cached file's bytes if its copy checks out; undefined otherwise. Changes nothing in the cache. */
+export async function readCachedCopy(
+  options: Omit<DownloadOptions, 'files' | 'beforeTransfer' | 'onProgress'> & { file: string },
+): Promise<FileBytes | undefined> {
+  const ctx = downloadContext(options);
+  const entry = await ctx.cache
+    ?.open(cacheKey(ctx.hubUrl, ctx.repo, ctx.revision, options.file))
+    .catch(() => undefined);
+  if (!entry) return undefined;
+  const read = await readCachedFile(
+    options.file,
+    entry,
+    ctx.keep(options.file),
+    new ProgressTracker(undefined, 0),
+    () => ctx.checkCancelled(options.file),
+  ).catch(() => undefined);
+  return read?.ok ? read.bytes : undefined;
+}
+
 export async function downloadModelFiles(options: DownloadOptions): Promise<DownloadResult> {
   const ctx = downloadContext(options);
   const { hubUrl, revision, repo, cache, signal, keep, fetchWithSignal, checkCancelled } = ctx;

@@ -15,6 +15,7 @@ import {
   type FileReport,
   modelFilesFromDownload,
   planDownload,
+  readCachedCopy,
   wholeFile,
 } from '../../models/hub/download.ts';
 import type { ModelShape } from '../../models/hub/fit.ts';
@@ -164,14 +165,15 @@ export async function inspectHub(
     files: GPT2_FILES,
     ...(source.cache ? { cache: source.cache } : {}),
   });
+  // the config from the cache when its copy checks out (nothing is repaired here: the load does that),
+  // else from the Hub without storing it
+  const fromCache = source.cache
+    ? await readCachedCopy({ ...common, cache: source.cache, file: 'config.json' })
+    : undefined;
+  const configBytes =
+    fromCache ?? (await downloadModelFiles({ ...common, files: ['config.json'] })).files.get('config.json')!;
+  const config = json(wholeFile(configBytes, 'config.json'));
+  // cached = every file has an entry; a damaged one is found and fetched again by the load itself
   const cached = plan.every((f) => f.from === 'cache');
-  // the config itself: from the cache when it is there, else fetched without storing it
-  const configCached = plan[0]!.from === 'cache' && source.cache;
-  const download = await downloadModelFiles({
-    ...common,
-    files: ['config.json'],
-    ...(configCached ? { cache: source.cache } : {}),
-  });
-  const config = json(wholeFile(download.files.get('config.json')!, 'config.json'));
   return { bytes: plan.reduce((sum, f) => sum + f.size, 0), cached, config };
 }

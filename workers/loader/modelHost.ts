@@ -138,6 +138,8 @@ export class ModelHost {
     const probe = await this.probe(options);
     const name = nameOf(location);
     try {
+      if (location.kind === 'hub' && location.shape)
+        this.fitOrThrow({ ...location.shape, name }, probe, options);
       const acquired = await acquireFiles(this.deps.files, location, {
         signal,
         onProgress,
@@ -173,6 +175,9 @@ export class ModelHost {
     let fit: Extract<FitResult, { ok: true }> | undefined;
     let acquired: Awaited<ReturnType<typeof acquireFiles>>;
     try {
+      // a catalogue model is checked before any request; every model again on its own config.json
+      if (location.kind === 'hub' && location.shape)
+        this.fitOrThrow({ ...location.shape, name }, probe, options);
       acquired = await acquireFiles(this.deps.files, location, {
         signal,
         onProgress,
