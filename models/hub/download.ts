@@ -13,8 +13,8 @@
  * URL layout: `${hubUrl}/${repo}/resolve/${revision}/${file}`.
  */
 import { fileDownloadInfo, HubApiError, InvalidApiResponseFormatError } from '@huggingface/hub';
-import type { ModelFiles } from '../../workers/engine/types.ts';
 import { type FileBytes, KEEP_ALL, type KeepPolicy, readRange } from '../fileBytes.ts';
+import type { ModelFiles } from '../modelFiles.ts';
 import { readCachedFile } from './cachedRead.ts';
 import { HUB_URL } from './catalogue.ts';
 import type { FileCache } from './fileCache.ts';

@@ -1,5 +1,4 @@
 /** The engine's public types: what the worker API, the CLI and the app exchange. No DOM, no ORT. */
-import type { FileBytes } from '../../models/fileBytes.ts';
 import type { ResidualKind } from '../../models/gpt2/config.ts';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu' | 'node-webgpu';
@@ -135,14 +134,4 @@ export class EngineError extends Error {
   }
 }
 
-/** A checkpoint as Hugging Face publishes it, already fetched or read from disk. */
-export interface ModelFiles {
-  /** e.g. "gpt2-medium" or "builtin". */
-  name: string;
-  /** Parsed config.json. */
-  config: unknown;
-  /** model.safetensors bytes, whole or in pieces (a big checkpoint never sits in one buffer). */
-  safetensors: Uint8Array | FileBytes;
-  /** Parsed tokenizer.json. */
-  tokenizer: unknown;
-}
+export type { ModelFiles } from '../../models/modelFiles.ts';
