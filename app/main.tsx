@@ -127,7 +127,6 @@ async function boot(): Promise<void> {
     checkLinkAgainstModel(store, link);
     return;
   }
-  if (store.getState().modelStatus !== 'ready') await state.loadModel({ source: 'builtin' });
   // the link's blocks and vectors are checked against its own model, once the user has loaded it
   const unsubscribe = store.subscribe((s, prev) => {
     if (s.modelGeneration === prev.modelGeneration || s.modelStatus !== 'ready') return;

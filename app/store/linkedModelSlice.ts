@@ -22,7 +22,8 @@ export interface LinkedModelSlice {
   pendingModel?: PendingModel;
   /**
    * Opens a link's model: 'loaded' when it was cached and is now loaded, 'pending' when it waits for a
-   * click (pendingModel), 'failed' when the cached model did not load.
+   * click (pendingModel; the built-in model loads meanwhile if nothing is loaded), 'failed' when the
+   * cached model did not load.
    */
   openLinkedModel(source: ModelSource): Promise<'loaded' | 'pending' | 'failed'>;
   /** The user says yes: download and load the pending model. */
@@ -41,6 +42,8 @@ export function createLinkedModelSlice(deps: StoreDeps): SliceCreator<LinkedMode
           ...(deps.backend ? { backend: deps.backend } : {}),
         });
       } catch (error) {
+        if (get().modelStatus !== 'ready' && get().modelStatus !== 'loading')
+          void get().loadModel({ source: 'builtin' });
         set({ pendingModel: { source, error: toAppError(error) } });
         return 'pending';
       }
@@ -49,6 +52,10 @@ export function createLinkedModelSlice(deps: StoreDeps): SliceCreator<LinkedMode
         set({ pendingModel: undefined });
         return (await get().loadModel(source)) ? 'loaded' : 'failed';
       }
+      // the built-in model runs meanwhile; started before the offer shows, so a click on it replaces
+      // this load instead of being replaced by it
+      if (get().modelStatus !== 'ready' && get().modelStatus !== 'loading')
+        void get().loadModel({ source: 'builtin' });
       set({ pendingModel: { source, inspection } });
       return 'pending';
     },
