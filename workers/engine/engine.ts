@@ -3,11 +3,12 @@
  * Plain TypeScript, no DOM: the browser worker (onnxruntime-web) and the CLI (onnxruntime-node)
  * run this same code.
  */
-import { describeResidualState, type Gpt2Config, parseGpt2Config } from '../../models/gpt2/config.ts';
-import { buildLensGraph, buildTrunkGraph, LENS, TRUNK } from '../../models/gpt2/graph.ts';
+import { type Gpt2Config, parseGpt2Config } from '../../models/gpt2/config.ts';
+import { buildLensGraph, buildTrunkGraph, TRUNK } from '../../models/gpt2/graph.ts';
 import { type Gpt2Weights, resolveGpt2Weights } from '../../models/gpt2/weights.ts';
 import { parseSafetensors, tensorAsFloat32 } from '../../models/safetensors.ts';
 import { TextTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import { DEFAULT_TOP_K, decodeOptions, Lens, type TrunkOutput, throwIfAborted } from './decode.ts';
 import { type InterventionArrays, interventionArrays } from './interventionTensors.ts';
 import type { InferenceSession, OrtRuntime } from './ortRuntime.ts';
 import {
@@ -43,9 +44,6 @@ export interface RunOptions {
 
 /** Prompts per trunk run; larger batches are split. */
 const MAX_BATCH = 32;
-/** Rows (state x position x prompt) per lens run: bounds the [rows, vocab] logits and rank tensors. */
-const MAX_LENS_ROWS = 256;
-const DEFAULT_TOP_K = 10;
 const TRUNK_CACHE_ENTRIES = 4;
 
 export class LensEngine {
@@ -56,6 +54,7 @@ export class LensEngine {
    */
   private readonly trunkCache = new Map<string, { iv: InterventionArrays; output: TrunkOutput }>();
   private disposed = false;
+  private lensRuns: Lens | undefined;
 
   private constructor(
     private readonly ort: OrtRuntime,
@@ -169,18 +168,11 @@ export class LensEngine {
       throw new EngineError('a run needs at least one prompt', 'bad-request');
     }
     prompts.forEach((ids, i) => this.checkPrompt(ids, i));
-    const tracked = prompts.map((_, i) => this.trackedFor(request, i));
-    const topK = request.topK ?? DEFAULT_TOP_K;
-    if (!Number.isInteger(topK) || topK < 1 || topK > this.config.vocabSize) {
-      throw new EngineError(`top-k must be an integer from 1 to ${this.config.vocabSize}`, 'bad-request');
-    }
-    const allPositions = (request.positions ?? 'last') === 'all';
-    if (request.positions !== undefined && request.positions !== 'last' && request.positions !== 'all') {
-      throw new EngineError(`positions must be "last" or "all"`, 'bad-request');
-    }
+    const decoding = decodeOptions(request, this.config);
+    const { allPositions } = decoding;
     const iv = interventionArrays(request.intervention, this.config.nLayer, this.config.nEmbd);
     const results: PromptResult[] = new Array(prompts.length);
-    const timings = { trunkMs: 0, lensMs: 0, totalMs: 0 };
+    const timings = { trunkMs: 0, lensMs: 0, totalMs: 0, lastPositionMs: 0 };
     let trunksReused = 0;
 
     // Group by length so that a batch pads little; results go back to their prompt's index.
@@ -202,16 +194,9 @@ export class LensEngine {
       timings.trunkMs += now() - trunkStart;
       throwIfAborted(options.signal);
       const lensStart = now();
-      const decoded = await this.decode(
-        batch,
-        prompts,
-        trunkOut,
-        tracked,
-        topK,
-        allPositions,
-        request,
-        options,
-      );
+      const decoded = await this.lensSession().decodeBatch(trunkOut, batch, decoding, options, () => {
+        timings.lastPositionMs = now() - started;
+      });
       timings.lensMs += now() - lensStart;
       batch.forEach((promptIndex, b) => {
         const ids = prompts[promptIndex]!;
@@ -233,6 +218,11 @@ export class LensEngine {
       timings,
       ...(trunksReused > 0 ? { trunksReused } : {}),
     };
+  }
+
+  private lensSession(): Lens {
+    this.lensRuns ??= new Lens(this.ort, this.lens, this.config, (id) => this.tokenizer.tokenText(id));
+    return this.lensRuns;
   }
 
   private cachedTrunk(key: string, iv: InterventionArrays): TrunkOutput | undefined {
@@ -264,44 +254,15 @@ export class LensEngine {
           throw new EngineError(`vector has ${v.length} values, the model's d_model is ${d}`, 'bad-vector');
         }
       }
-      const { Tensor } = this.ort;
-      const N = vectors.length;
-      const rows = new Float32Array(N * d);
-      vectors.forEach((v, i) => rows.set(v, i * d));
-      const k = Math.min(topK, this.config.vocabSize);
-      const out = await this.lens.run({
-        [LENS.residual]: new Tensor('float32', rows, [N, d]),
-        [LENS.trackedIds]: new Tensor('int64', new BigInt64Array(N), [N, 1]),
-        [LENS.topK]: new Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
-      });
-      const ids = out[LENS.topIds]!.data as BigInt64Array;
-      const probs = out[LENS.topProb]!.data as Float32Array;
-      const entropy = out[LENS.entropy]!.data as Float32Array;
-      return vectors.map((_, n) => ({
-        top: Array.from({ length: k }, (_, j) => {
-          const id = Number(ids[n * k + j]!);
-          return { id, token: this.tokenizer.tokenText(id), prob: probs[n * k + j]! };
-        }),
-        entropy: entropy[n]!,
-      }));
+      const decoded = await this.lensSession().run(
+        vectors,
+        vectors.map(() => []),
+        Math.min(topK, this.config.vocabSize),
+      );
+      return decoded.map(({ top, entropy }) => ({ top, entropy }));
     });
     this.queue = job.catch(() => undefined);
     return job;
-  }
-
-  private trackedFor(request: LensRequest, index: number): number[] {
-    const track = request.track;
-    if (!track || track.length === 0) return [];
-    const list = Array.isArray(track[0]) ? ((track as number[][])[index] ?? []) : (track as number[]);
-    for (const id of list) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
-        throw new EngineError(
-          `tracked token id ${id} is outside the vocabulary (0-${this.config.vocabSize - 1})`,
-          'bad-token',
-        );
-      }
-    }
-    return list;
   }
 
   private embed(batch: number[][], seq: number): Float32Array {
@@ -361,117 +322,12 @@ export class LensEngine {
     };
   }
 
-  /** Decodes every (prompt, state, position) row, state-major so that whole states finish early. */
-  private async decode(
-    batch: number[],
-    prompts: number[][],
-    trunkOut: TrunkOutput,
-    tracked: number[][],
-    topK: number,
-    allPositions: boolean,
-    request: LensRequest,
-    options: RunOptions,
-  ): Promise<StateResult[][][]> {
-    const { Tensor } = this.ort;
-    const d = this.config.nEmbd;
-    const S = 2 * this.config.nLayer + 1;
-    const { batch: B, positions: P } = trunkOut;
-    // rows of one state: every prompt's real positions
-    const rowsOfState: Array<[number, number]> = [];
-    for (let b = 0; b < B; b++) {
-      const count = allPositions ? trunkOut.lengths[b]! : 1;
-      for (let p = 0; p < count; p++) rowsOfState.push([b, p]);
-    }
-    const perChunk = Math.max(
-      1,
-      Math.min(request.statesPerChunk ?? S, Math.floor(MAX_LENS_ROWS / Math.max(1, rowsOfState.length)) || 1),
-    );
-    const K = Math.max(1, ...batch.map((i) => tracked[i]!.length));
-    const out: StateResult[][][] = Array.from({ length: B }, (_, b) =>
-      Array.from({ length: allPositions ? trunkOut.lengths[b]! : 1 }, () => new Array<StateResult>(S)),
-    );
-    for (let s0 = 0; s0 < S; s0 += perChunk) {
-      throwIfAborted(options.signal);
-      const states = Math.min(perChunk, S - s0);
-      // a single state can still exceed the row cap with long prompts: split rows too
-      const rows: Array<[number, number, number]> = [];
-      for (let s = s0; s < s0 + states; s++) for (const [b, p] of rowsOfState) rows.push([s, b, p]);
-      for (let r0 = 0; r0 < rows.length; r0 += MAX_LENS_ROWS) {
-        const chunk = rows.slice(r0, r0 + MAX_LENS_ROWS);
-        const N = chunk.length;
-        const residual = new Float32Array(N * d);
-        const trackedIds = new BigInt64Array(N * K);
-        chunk.forEach(([s, b, p], n) => {
-          // rows of a last-position request sit at p = 0, or at the prompt's last position when
-          // they come from a cached every-position trunk
-          const at = allPositions || P === 1 ? p : trunkOut.lengths[b]! - 1;
-          const from = ((b * S + s) * P + at) * d;
-          residual.set(trunkOut.residual.subarray(from, from + d), n * d);
-          tracked[batch[b]!]!.forEach((id, k) => {
-            trackedIds[n * K + k] = BigInt(id);
-          });
-        });
-        const result = await this.lens.run({
-          [LENS.residual]: new Tensor('float32', residual, [N, d]),
-          [LENS.trackedIds]: new Tensor('int64', trackedIds, [N, K]),
-          [LENS.topK]: new Tensor('int64', BigInt64Array.from([BigInt(topK)]), [1]),
-        });
-        const topIds = result[LENS.topIds]!.data as BigInt64Array;
-        const topProb = result[LENS.topProb]!.data as Float32Array;
-        const rank = result[LENS.trackedRank]!.data as Float32Array;
-        const trackedProb = result[LENS.trackedProb]!.data as Float32Array;
-        const entropy = result[LENS.entropy]!.data as Float32Array;
-        chunk.forEach(([s, b, p], n) => {
-          const promptIndex = batch[b]!;
-          const position = allPositions ? p : prompts[promptIndex]!.length - 1;
-          const top = [];
-          for (let j = 0; j < topK; j++) {
-            const id = Number(topIds[n * topK + j]!);
-            top.push({ id, token: this.tokenizer.tokenText(id), prob: topProb[n * topK + j]! });
-          }
-          const state: StateResult = {
-            prompt: promptIndex,
-            ...describeResidualState(s),
-            position,
-            top,
-            tracked: tracked[promptIndex]!.map((id, k) => ({
-              id,
-              token: this.tokenizer.tokenText(id),
-              rank: rank[n * K + k]!,
-              prob: trackedProb[n * K + k]!,
-            })),
-            entropy: entropy[n]!,
-          };
-          out[b]![p]![s] = state;
-        });
-        options.onChunk?.(chunk.map(([s, b, p]) => out[b]![p]![s]!));
-        if (options.onState) {
-          for (const [s, b, p] of chunk) {
-            const lastP = allPositions ? trunkOut.lengths[b]! - 1 : 0;
-            // stream what the views draw row by row: the last position of each state
-            if (p === lastP) options.onState(out[b]![p]![s]!);
-          }
-        }
-      }
-    }
-    return out;
-  }
-
   private captureOf(trunkOut: TrunkOutput, b: number): Capture {
     const { nLayer: L, nEmbd: d } = this.config;
     const slice = (data: Float32Array): Float32Array[] =>
       Array.from({ length: L }, (_, l) => data.slice((b * L + l) * d, (b * L + l + 1) * d));
     return { ffn: slice(trunkOut.ffnOut), attn: slice(trunkOut.attnOut) };
   }
-}
-
-interface TrunkOutput {
-  residual: Float32Array; // [B, S, P, d]
-  ffnOut: Float32Array; // [B, L, d]
-  attnOut: Float32Array;
-  batch: number;
-  positions: number;
-  lengths: number[];
 }
 
 /** Identifies a trunk run: the prompts, the intervention tensors (hashed) and the positions mode. */
@@ -494,10 +350,6 @@ function sameInterventions(a: InterventionArrays, b: InterventionArrays): boolea
     same(a.attnAdd, b.attnAdd) &&
     same(a.ffnAdd, b.ffnAdd)
   );
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new EngineError('the run was cancelled', 'cancelled');
 }
 
 function now(): number {
