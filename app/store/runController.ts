@@ -24,8 +24,11 @@ import type { HeldCapture, RunView } from './runSlice.ts';
 import { candidatesFor, chooseTracked, type Pins, stagesFor, trackList } from './tracking.ts';
 import { type LensState, toAppError } from './types.ts';
 
+/** Quiet time after a prompt edit before its run starts (typing runs once per pause). */
+export const DEFAULT_PROMPT_DEBOUNCE_MS = 300;
+
 export interface RunControllerOptions {
-  /** Quiet time after a prompt edit before running; default 300 ms. */
+  /** Quiet time after a prompt edit before running; default DEFAULT_PROMPT_DEBOUNCE_MS. */
   promptDebounceMs?: number;
   /** Residual states per lens chunk (rows stream in this many at a time); default 3. */
   statesPerChunk?: number;
@@ -347,7 +350,7 @@ async function computeIntervened(
 
 export function startRunController(store: LensStore, options: RunControllerOptions = {}): RunController {
   const { client } = store.deps;
-  const debounceMs = options.promptDebounceMs ?? 300;
+  const debounceMs = options.promptDebounceMs ?? DEFAULT_PROMPT_DEBOUNCE_MS;
   const get = store.getState;
   const set = store.setState;
   const engine: Engine = {
