@@ -7,7 +7,7 @@ import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LensEngine } from '../workers/engine/engine.ts';
 import type { OrtRuntime } from '../workers/engine/ortRuntime.ts';
-import type { LensRequest, StateResult } from '../workers/engine/types.ts';
+import type { LensRequest, LensResult, StateResult } from '../workers/engine/types.ts';
 import { topK } from './reference/gpt2Reference.ts';
 import { testCheckpoint } from './support/checkpoints.ts';
 import { expectStateMatches, newStats, TIE_TOL } from './support/compareWithReference.ts';
@@ -175,6 +175,43 @@ describe('last position first', () => {
       expect(state.tracked).toHaveLength(401);
       expectStateMatches(state, reference.logits(s, ids.length - 1), stats);
     }
+  });
+
+  it("a run queued meanwhile decodes its last position before the rest of an older run's heatmap", async () => {
+    const events: string[] = [];
+    let second: Promise<LensResult> | undefined;
+    const request = (ids: number[]): LensRequest => ({
+      prompts: [ids],
+      positions: 'all',
+      lastPositionFirst: true,
+      statesPerChunk: 1,
+    });
+    const first = engine.run(request(PROMPTS[0]!), {
+      onChunk: (states) => {
+        events.push(
+          `first ${states.every((st) => st.position === PROMPTS[0]!.length - 1) ? 'last' : 'rest'}`,
+        );
+        // queued while the first run still has its heatmap to decode
+        second ??= engine.run(request(PROMPTS[1]!), {
+          onChunk: (later) =>
+            events.push(
+              `second ${later.every((st) => st.position === PROMPTS[1]!.length - 1) ? 'last' : 'rest'}`,
+            ),
+        });
+      },
+    });
+    const a = await first;
+    const b = await second!;
+    expect(events.slice(0, 2)).toEqual(['first last', 'second last']);
+    // then both heatmaps, taking turns chunk by chunk
+    expect(events.filter((e) => e === 'first rest')).toHaveLength(S);
+    expect(events.filter((e) => e === 'second rest')).toHaveLength(S);
+    expect(events.slice(2, 4)).toEqual(['first rest', 'second rest']);
+    // the same results as each run alone
+    const tops = (r: LensResult) =>
+      r.prompts[0]!.byPosition!.map((states) => states.map((st) => st.top[0]!.id));
+    expect(tops(a)).toEqual(tops(await engine.run(request(PROMPTS[0]!))));
+    expect(tops(b)).toEqual(tops(await engine.run(request(PROMPTS[1]!))));
   });
 
   it('refuses last-position-only tokens mixed into every chunk', async () => {

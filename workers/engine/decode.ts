@@ -40,6 +40,9 @@ export interface DecodeOptions {
   trackAtLast: number[][];
 }
 
+/** Runs `work` when the sessions are free (see sessionQueue.ts). */
+export type Hold = <T>(work: () => Promise<T>) => Promise<T>;
+
 export interface DecodeCallbacks {
   onState?: (state: StateResult) => void;
   onChunk?: (states: StateResult[]) => void;
@@ -47,7 +50,7 @@ export interface DecodeCallbacks {
 }
 
 /** One lens row: residual state `s` of batch prompt `b` at `p` (its position; 0 in a last-only run). */
-interface Row {
+export interface Row {
   s: number;
   b: number;
   p: number;
@@ -166,102 +169,141 @@ export class Lens {
     });
   }
 
-  /**
-   * Decodes one batch's rows: out[b][p][s], p indexing positions (0 only in a last-position run).
-   * Each lens run's states go to onChunk (and the last position's to onState) as soon as it is done;
-   * onLastPosition is called once every prompt's last position is delivered.
-   */
-  async decodeBatch(
-    trunk: TrunkOutput,
-    batch: readonly number[],
-    options: DecodeOptions,
-    callbacks: DecodeCallbacks,
-    onLastPosition: () => void,
-  ): Promise<StateResult[][][]> {
-    const S = 2 * this.config.nLayer + 1;
-    const { allPositions } = options;
-    const lastOf = (b: number): number => (allPositions ? trunk.lengths[b]! - 1 : 0);
-    const out: StateResult[][][] = batch.map((_, b) =>
-      Array.from({ length: lastOf(b) + 1 }, () => new Array<StateResult>(S)),
-    );
-    let atLast = batch.map((i) => withExtra(options.track[i]!, options.trackAtLast[i]!));
-    if (options.trackPrediction) {
-      // the prediction is the final state's top-1: decode that state alone first, then track it
-      throwIfAborted(callbacks.signal);
-      const finals = batch.map((_, b) => this.residualOf(trunk, { s: S - 1, b, p: lastOf(b) }, allPositions));
-      const decoded = await this.run(
-        finals,
-        batch.map(() => []),
-        1,
-      );
-      atLast = atLast.map((list, b) => withExtra(list, [decoded[b]!.top[0]!.id]));
-    }
-    const isLast = (row: Row): boolean => row.p === lastOf(row.b);
-    const trackedOf = (row: Row): number[] => (isLast(row) ? atLast[row.b]! : options.track[batch[row.b]!]!);
-
-    /** Every state at `places` ([b, p] pairs), state-major, statesPerChunk states per lens run. */
-    const pass = async (places: Array<[number, number]>, statesPerChunk: number): Promise<void> => {
-      if (places.length === 0) return;
-      const K = Math.max(1, ...places.map(([b, p]) => trackedOf({ s: 0, b, p }).length));
-      const rowCap = Math.max(1, Math.min(MAX_LENS_ROWS, Math.floor(MAX_RANK_PAIRS / K)));
-      const perChunk = Math.max(1, Math.min(statesPerChunk, Math.floor(rowCap / places.length)));
-      for (let s0 = 0; s0 < S; s0 += perChunk) {
-        const rows: Row[] = [];
-        for (let s = s0; s < Math.min(S, s0 + perChunk); s++)
-          for (const [b, p] of places) rows.push({ s, b, p });
-        // a single state can still exceed the row cap (long prompts): split rows too
-        for (let r0 = 0; r0 < rows.length; r0 += rowCap) {
-          throwIfAborted(callbacks.signal);
-          const chunk = rows.slice(r0, r0 + rowCap);
-          const decoded = await this.run(
-            chunk.map((row) => this.residualOf(trunk, row, allPositions)),
-            chunk.map(trackedOf),
-            options.topK,
-          );
-          const states = chunk.map((row, n) => {
-            const state: StateResult = {
-              prompt: batch[row.b]!,
-              ...describeResidualState(row.s),
-              position: allPositions ? row.p : trunk.lengths[row.b]! - 1,
-              ...decoded[n]!,
-            };
-            out[row.b]![row.p]![row.s] = state;
-            return state;
-          });
-          callbacks.onChunk?.(states);
-          // what the views draw state by state: the last position
-          for (const [n, row] of chunk.entries()) if (isLast(row)) callbacks.onState?.(states[n]!);
-        }
-      }
-    };
-    const positions = batch.flatMap((_, b) =>
-      Array.from({ length: lastOf(b) + 1 }, (_, p): [number, number] => [b, p]),
-    );
-    const statesPerChunk = options.statesPerChunk ?? S;
-    if (allPositions && options.lastPositionFirst) {
-      await pass(
-        positions.filter(([b, p]) => p === lastOf(b)),
-        S,
-      );
-      onLastPosition();
-      await pass(
-        positions.filter(([b, p]) => p !== lastOf(b)),
-        statesPerChunk,
-      );
-    } else {
-      await pass(positions, statesPerChunk);
-      onLastPosition();
-    }
-    return out;
-  }
-
   /** Row `row`'s residual state; a last-position run may read a cached every-position trunk. */
-  private residualOf(trunk: TrunkOutput, { s, b, p }: Row, allPositions: boolean): Float32Array {
+  residualOf(trunk: TrunkOutput, { s, b, p }: Row, allPositions: boolean): Float32Array {
     const d = this.config.nEmbd;
     const S = 2 * this.config.nLayer + 1;
     const P = trunk.positions;
     const at = allPositions || P === 1 ? p : trunk.lengths[b]! - 1;
     const from = ((b * S + s) * P + at) * d;
     return trunk.residual.subarray(from, from + d);
+  }
+}
+
+/**
+ * One trunk batch's decoding, in two parts: first() decodes each prompt's last position (and the
+ * prediction, when tracked), or everything unless lastPositionFirst; rest() the other positions, each
+ * lens run under `hold`, so that other runs' first parts may go between them. out[b][p][s], p
+ * indexing positions (0 only in a last-position run). Each lens run's states go to onChunk (and the
+ * last position's to onState) as soon as it is done.
+ */
+export class BatchDecoding {
+  readonly out: StateResult[][][];
+  /** Time spent in lens runs. */
+  lensMs = 0;
+  private readonly S: number;
+  private atLast: number[][];
+
+  constructor(
+    private readonly lens: Lens,
+    nLayer: number,
+    private readonly trunk: TrunkOutput,
+    private readonly batch: readonly number[],
+    private readonly options: DecodeOptions,
+    private readonly callbacks: DecodeCallbacks,
+  ) {
+    this.S = 2 * nLayer + 1;
+    this.out = batch.map((_, b) =>
+      Array.from({ length: this.lastOf(b) + 1 }, () => new Array<StateResult>(this.S)),
+    );
+    this.atLast = batch.map((i) => withExtra(options.track[i]!, options.trackAtLast[i]!));
+  }
+
+  async first(): Promise<void> {
+    const { allPositions, lastPositionFirst, trackPrediction } = this.options;
+    if (trackPrediction) {
+      // the prediction is the final state's top-1: decode that state alone first, then track it
+      throwIfAborted(this.callbacks.signal);
+      const finals = this.batch.map((_, b) =>
+        this.lens.residualOf(this.trunk, { s: this.S - 1, b, p: this.lastOf(b) }, allPositions),
+      );
+      const decoded = await this.timed(
+        this.lens.run(
+          finals,
+          this.batch.map(() => []),
+          1,
+        ),
+      );
+      this.atLast = this.atLast.map((list, b) => withExtra(list, [decoded[b]!.top[0]!.id]));
+    }
+    const direct: Hold = (work) => work();
+    if (allPositions && lastPositionFirst) await this.pass(this.places(true), this.S, direct);
+    else await this.pass(this.places(undefined), this.options.statesPerChunk ?? this.S, direct);
+  }
+
+  async rest(hold: Hold): Promise<void> {
+    if (this.options.allPositions && this.options.lastPositionFirst)
+      await this.pass(this.places(false), this.options.statesPerChunk ?? this.S, hold);
+  }
+
+  private lastOf(b: number): number {
+    return this.options.allPositions ? this.trunk.lengths[b]! - 1 : 0;
+  }
+
+  private isLast(row: Row): boolean {
+    return row.p === this.lastOf(row.b);
+  }
+
+  private trackedOf(row: Row): number[] {
+    return this.isLast(row) ? this.atLast[row.b]! : this.options.track[this.batch[row.b]!]!;
+  }
+
+  /** [b, p] pairs: the last positions (true), the others (false), or all (undefined). */
+  private places(last: boolean | undefined): Array<[number, number]> {
+    return this.batch.flatMap((_, b) =>
+      Array.from({ length: this.lastOf(b) + 1 }, (_, p): [number, number] => [b, p]).filter(
+        ([, p]) => last === undefined || (p === this.lastOf(b)) === last,
+      ),
+    );
+  }
+
+  private async timed<T>(work: Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await work;
+    } finally {
+      this.lensMs += performance.now() - start;
+    }
+  }
+
+  /** Every state at `places`, state-major, statesPerChunk states per lens run, each under `hold`. */
+  private async pass(places: Array<[number, number]>, statesPerChunk: number, hold: Hold): Promise<void> {
+    if (places.length === 0) return;
+    const { S, trunk, batch, callbacks } = this;
+    const K = Math.max(1, ...places.map(([b, p]) => this.trackedOf({ s: 0, b, p }).length));
+    const rowCap = Math.max(1, Math.min(MAX_LENS_ROWS, Math.floor(MAX_RANK_PAIRS / K)));
+    const perChunk = Math.max(1, Math.min(statesPerChunk, Math.floor(rowCap / places.length)));
+    for (let s0 = 0; s0 < S; s0 += perChunk) {
+      const rows: Row[] = [];
+      for (let s = s0; s < Math.min(S, s0 + perChunk); s++)
+        for (const [b, p] of places) rows.push({ s, b, p });
+      // a single state can still exceed the row cap (long prompts): split rows too
+      for (let r0 = 0; r0 < rows.length; r0 += rowCap) {
+        const chunk = rows.slice(r0, r0 + rowCap);
+        const decoded = await hold(() => {
+          throwIfAborted(callbacks.signal);
+          return this.timed(
+            this.lens.run(
+              chunk.map((row) => this.lens.residualOf(trunk, row, this.options.allPositions)),
+              chunk.map((row) => this.trackedOf(row)),
+              this.options.topK,
+            ),
+          );
+        });
+        const states = chunk.map((row, n) => {
+          const state: StateResult = {
+            prompt: batch[row.b]!,
+            ...describeResidualState(row.s),
+            position: this.options.allPositions ? row.p : trunk.lengths[row.b]! - 1,
+            ...decoded[n]!,
+          };
+          this.out[row.b]![row.p]![row.s] = state;
+          return state;
+        });
+        callbacks.onChunk?.(states);
+        // what the views draw state by state: the last position
+        for (const [n, row] of chunk.entries()) if (this.isLast(row)) callbacks.onState?.(states[n]!);
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The lens engine: one GPT-2 checkpoint, two ONNX sessions (trunk, lens), a queue of runs.
+ * The lens engine: one GPT-2 checkpoint, two ONNX sessions (trunk, lens), a queue of runs in which a
+ * run's last position goes before the rest of older runs' heatmaps (sessionQueue.ts).
  * Plain TypeScript, no DOM: the browser worker (onnxruntime-web) and the CLI (onnxruntime-node)
  * run this same code.
  */
@@ -8,9 +9,18 @@ import { buildLensGraph, buildTrunkGraph, TRUNK } from '../../models/gpt2/graph.
 import { type Gpt2Weights, resolveGpt2Weights } from '../../models/gpt2/weights.ts';
 import { parseSafetensors, tensorAsFloat32 } from '../../models/safetensors.ts';
 import { TextTokenizer } from '../../models/tokenizer/tokenizer.ts';
-import { DEFAULT_TOP_K, decodeOptions, Lens, type TrunkOutput, throwIfAborted } from './decode.ts';
-import { type InterventionArrays, interventionArrays } from './interventionTensors.ts';
+import {
+  BatchDecoding,
+  DEFAULT_TOP_K,
+  decodeOptions,
+  Lens,
+  type TrunkOutput,
+  throwIfAborted,
+} from './decode.ts';
+import { interventionArrays } from './interventionTensors.ts';
 import type { InferenceSession, OrtRuntime } from './ortRuntime.ts';
+import { SessionQueue } from './sessionQueue.ts';
+import { TrunkCache } from './trunkCache.ts';
 import {
   type Backend,
   type Capture,
@@ -44,15 +54,13 @@ export interface RunOptions {
 
 /** Prompts per trunk run; larger batches are split. */
 const MAX_BATCH = 32;
-const TRUNK_CACHE_ENTRIES = 4;
 
 export class LensEngine {
-  private queue: Promise<unknown> = Promise.resolve();
-  /**
-   * The last few trunk outputs: re-decoding the same prompt and interventions with other tracked
-   * tokens or top-k (as the app does once it knows the answer token) skips the forward pass.
-   */
-  private readonly trunkCache = new Map<string, { iv: InterventionArrays; output: TrunkOutput }>();
+  private readonly queue = new SessionQueue();
+  /** Runs and decodes not yet settled: dispose() waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The last few trunk outputs (reuseTrunk). */
+  private readonly trunkCache = new TrunkCache();
   private disposed = false;
   private lensRuns: Lens | undefined;
 
@@ -124,20 +132,17 @@ export class LensEngine {
     return this.tokenizer.tokenText(id);
   }
 
-  /** Runs are queued: a session never runs two at once (overlapping WebGPU runs fail). */
+  /**
+   * Runs are queued: a session never runs two at once (overlapping WebGPU runs fail). With
+   * lastPositionFirst, the rest of the heatmap yields to the first part of runs queued meanwhile.
+   */
   run(request: LensRequest, options: RunOptions = {}): Promise<LensResult> {
-    const job = this.queue.then(() => {
-      if (this.disposed) throw new EngineError('the engine was disposed', 'no-model');
-      throwIfAborted(options.signal);
-      return this.runNow(request, options);
-    });
-    this.queue = job.catch(() => undefined);
-    return job;
+    return this.settling(this.runNow(request, options));
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.queue;
+    await Promise.allSettled([...this.inFlight]);
     await this.trunk.release();
     await this.lens.release();
   }
@@ -161,6 +166,26 @@ export class LensEngine {
     }
   }
 
+  private settling<T>(job: Promise<T>): Promise<T> {
+    this.inFlight.add(job);
+    const settled = (): void => void this.inFlight.delete(job);
+    job.then(settled, settled);
+    return job;
+  }
+
+  /** Holds the sessions for `work`, unless the engine was disposed or the run cancelled meanwhile. */
+  private hold<T>(
+    turn: 'first' | 'rest',
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return this.queue.hold(turn, () => {
+      if (this.disposed) throw new EngineError('the engine was disposed', 'no-model');
+      throwIfAborted(signal);
+      return work();
+    });
+  }
+
   private async runNow(request: LensRequest, options: RunOptions): Promise<LensResult> {
     const started = now();
     const { prompts } = request;
@@ -168,8 +193,8 @@ export class LensEngine {
       throw new EngineError('a run needs at least one prompt', 'bad-request');
     }
     prompts.forEach((ids, i) => this.checkPrompt(ids, i));
-    const decoding = decodeOptions(request, this.config);
-    const { allPositions } = decoding;
+    const lensOptions = decodeOptions(request, this.config);
+    const { allPositions } = lensOptions;
     const iv = interventionArrays(request.intervention, this.config.nLayer, this.config.nEmbd);
     const results: PromptResult[] = new Array(prompts.length);
     const timings = { trunkMs: 0, lensMs: 0, totalMs: 0, lastPositionMs: 0 };
@@ -179,28 +204,33 @@ export class LensEngine {
     const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length);
     for (let start = 0; start < order.length; start += MAX_BATCH) {
       const batch = order.slice(start, start + MAX_BATCH);
-      const trunkStart = now();
       const batchPrompts = batch.map((i) => prompts[i]!);
-      const key = trunkKey(batchPrompts, iv, allPositions);
-      // a last-position request can also read its rows from a cached every-position trunk
-      let trunkOut = request.reuseTrunk
-        ? (this.cachedTrunk(key, iv) ??
-          (allPositions ? undefined : this.cachedTrunk(trunkKey(batchPrompts, iv, true), iv)))
-        : undefined;
-      if (!trunkOut) {
-        trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
-        this.remember(key, { iv, output: trunkOut });
-      } else trunksReused++;
-      timings.trunkMs += now() - trunkStart;
-      throwIfAborted(options.signal);
-      const lensStart = now();
-      const decoded = await this.lensSession().decodeBatch(trunkOut, batch, decoding, options, () => {
-        timings.lastPositionMs = now() - started;
+      const { trunkOut, decoded } = await this.hold('first', options.signal, async () => {
+        const trunkStart = now();
+        let trunkOut = request.reuseTrunk ? this.trunkCache.get(batchPrompts, iv, allPositions) : undefined;
+        if (!trunkOut) {
+          trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
+          this.trunkCache.put(batchPrompts, iv, allPositions, trunkOut);
+        } else trunksReused++;
+        timings.trunkMs += now() - trunkStart;
+        throwIfAborted(options.signal);
+        const decoded = new BatchDecoding(
+          this.lensSession(),
+          this.config.nLayer,
+          trunkOut,
+          batch,
+          lensOptions,
+          options,
+        );
+        await decoded.first();
+        return { trunkOut, decoded };
       });
-      timings.lensMs += now() - lensStart;
+      timings.lastPositionMs = now() - started;
+      await decoded.rest((work) => this.hold('rest', options.signal, work));
+      timings.lensMs += decoded.lensMs;
       batch.forEach((promptIndex, b) => {
         const ids = prompts[promptIndex]!;
-        const byPosition = decoded[b]!;
+        const byPosition = decoded.out[b]!;
         const result: PromptResult = {
           tokens: ids.map((id) => ({ id, text: this.tokenizer.tokenText(id) })),
           states: byPosition[byPosition.length - 1]!,
@@ -225,19 +255,6 @@ export class LensEngine {
     return this.lensRuns;
   }
 
-  private cachedTrunk(key: string, iv: InterventionArrays): TrunkOutput | undefined {
-    const cached = this.trunkCache.get(key);
-    // the key's hash could collide: a hit must hold the very same intervention tensors
-    return cached && sameInterventions(cached.iv, iv) ? cached.output : undefined;
-  }
-
-  private remember(key: string, entry: { iv: InterventionArrays; output: TrunkOutput }): void {
-    this.trunkCache.delete(key);
-    this.trunkCache.set(key, entry);
-    while (this.trunkCache.size > TRUNK_CACHE_ENTRIES)
-      this.trunkCache.delete(this.trunkCache.keys().next().value!);
-  }
-
   /**
    * Decodes arbitrary d_model vectors through ln_f and the unembedding (the lens session): e.g. the
    * tokens an o-vector promotes on its own.
@@ -246,7 +263,7 @@ export class LensEngine {
     vectors: Float32Array[],
     topK = DEFAULT_TOP_K,
   ): Promise<Array<{ top: TopEntry[]; entropy: number }>> {
-    const job = this.queue.then(async () => {
+    const job = this.hold('first', undefined, async () => {
       const d = this.config.nEmbd;
       if (vectors.length === 0) return [];
       for (const v of vectors) {
@@ -261,8 +278,7 @@ export class LensEngine {
       );
       return decoded.map(({ top, entropy }) => ({ top, entropy }));
     });
-    this.queue = job.catch(() => undefined);
-    return job;
+    return this.settling(job);
   }
 
   private embed(batch: number[][], seq: number): Float32Array {
@@ -328,28 +344,6 @@ export class LensEngine {
       Array.from({ length: L }, (_, l) => data.slice((b * L + l) * d, (b * L + l + 1) * d));
     return { ffn: slice(trunkOut.ffnOut), attn: slice(trunkOut.attnOut) };
   }
-}
-
-/** Identifies a trunk run: the prompts, the intervention tensors (hashed) and the positions mode. */
-function trunkKey(prompts: number[][], iv: ReturnType<typeof interventionArrays>, all: boolean): string {
-  let hash = 0x811c9dc5;
-  for (const array of [iv.attnKeep, iv.attnAdd, iv.ffnKeep, iv.ffnAdd]) {
-    const bits = new Uint32Array(array.buffer, array.byteOffset, array.length);
-    for (let i = 0; i < bits.length; i++) hash = Math.imul(hash ^ bits[i]!, 0x01000193);
-  }
-  return `${all ? 'all' : 'last'}|${iv.scope}|${hash >>> 0}|${prompts.map((p) => p.join(',')).join(';')}`;
-}
-
-function sameInterventions(a: InterventionArrays, b: InterventionArrays): boolean {
-  const same = (x: Float32Array, y: Float32Array) =>
-    x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-  return (
-    a.scope === b.scope &&
-    same(a.attnKeep, b.attnKeep) &&
-    same(a.ffnKeep, b.ffnKeep) &&
-    same(a.attnAdd, b.attnAdd) &&
-    same(a.ffnAdd, b.ffnAdd)
-  );
 }
 
 function now(): number {
