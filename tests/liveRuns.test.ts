@@ -163,6 +163,36 @@ describe('live runs', () => {
     expect(st.runStats.trigger).toBe('rerun');
   });
 
+  it('after an edit with an intervention applied, both rank plots come before the control heatmap is done', async () => {
+    const s = await ready();
+    const vector = (await s.store.getState().captureVector(1, 'ffn'))!;
+    s.store.getState().assign([0, 1], 'ffn', vector.id);
+    await s.controller.idle();
+    const seqBefore = s.store.getState().intervened!.seq;
+    // the intervened run starts on the control's last position and the engine decodes its last
+    // position before the rest of the control's heatmap
+    const heads = when(
+      s.store,
+      (st) =>
+        controlHead(st, seqBefore) &&
+        !!st.intervened &&
+        st.intervened.seq > st.control!.seq &&
+        st.runStats.intervenedRank?.seq === st.intervened.seq,
+    );
+    s.store.getState().setPrompt('mug free China table mug free China table');
+    const st = await heads;
+    expect(st.control!.grid.complete).toBe(false);
+    expect(st.control!.result).toBeUndefined();
+    for (const view of [st.control!, st.intervened!])
+      for (const x of trackedSeries(view.grid, st.tracked))
+        expect(x.ranks.every((r) => r !== undefined)).toBe(true);
+    await s.controller.idle();
+    const done = s.store.getState();
+    expect(done.control!.grid.complete).toBe(true);
+    expect(done.intervened!.grid.complete).toBe(true);
+    expect(done.runStats.intervenedRank!.ms).toBeLessThan(done.runStats.controlMs!);
+  });
+
   it('shows the intervened run last position first', async () => {
     const s = await ready();
     const vector = (await s.store.getState().captureVector(1, 'ffn'))!;

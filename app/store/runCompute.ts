@@ -25,6 +25,16 @@ export interface RunInput {
   vectors: readonly VectorEntry[];
 }
 
+type InputState = Pick<
+  LensState,
+  'modelGeneration' | 'prompt' | 'pins' | 'interventions' | 'vectors' | 'rerunNonce'
+>;
+
+export function runInputOf(s: InputState, info: { nLayer: number; nEmbd: number }): RunInput {
+  const { modelGeneration: generation, prompt, pins, interventions, vectors } = s;
+  return { generation, nLayer: info.nLayer, nEmbd: info.nEmbd, prompt, pins, interventions, vectors };
+}
+
 type KeyState = Pick<LensState, 'modelGeneration' | 'prompt' | 'pins' | 'rerunNonce'>;
 
 /** The control run's key: what its outcome depends on (the same key, the same outcome). */
@@ -50,6 +60,9 @@ export interface ControlOutcome extends LastPositionView {
   result: WorkerRunResult;
   capture: HeldCapture | undefined;
 }
+
+/** What the intervened run needs of the control run: known once its last position is decoded. */
+export type ControlBasis = Pick<ControlOutcome, 'ids' | 'tokens' | 'tracked'>;
 
 /** A finished intervened run; no view when no slot applies (the control is all there is). */
 export interface IntervenedOutcome {
@@ -188,12 +201,13 @@ export async function computeControl(
 
 /**
  * The intervened run of `input` on the control's tokens, tracking its argument and answer, last
- * position first. `control` resolving null (the control failed or was cancelled) cancels this one.
+ * position first. `control` resolves once the control's last position is known (its heatmap may still
+ * be coming); resolving null (the control failed or was cancelled) cancels this one.
  */
 export async function computeIntervened(
   engine: RunEngine,
   input: RunInput,
-  control: Promise<ControlOutcome | null>,
+  control: Promise<ControlBasis | null>,
   signal: AbortSignal,
   stream?: IntervenedStream,
 ): Promise<IntervenedOutcome> {

@@ -14,9 +14,11 @@
  * that computation; a look-ahead of any other key is aborted when a foreground job starts. Every store
  * write goes through the run slice's actions.
  */
+import type { Token } from '../../workers/engine/types.ts';
 import { emptyGrid } from './grid.ts';
 import type { LensStore } from './lensStore.ts';
 import {
+  type ControlBasis,
   type ControlBegin,
   type ControlOutcome,
   computeControl,
@@ -27,6 +29,7 @@ import {
   intervenedKeyOf,
   type RunEngine,
   type RunInput,
+  runInputOf,
 } from './runCompute.ts';
 import type { FinishStats, LastPositionView } from './runSlice.ts';
 import { Foreground, follow, TaskTable } from './runTasks.ts';
@@ -71,6 +74,14 @@ interface Job<T> {
   now?: T;
 }
 
+interface ControlJob extends Job<ControlOutcome> {
+  /**
+   * Settles once the control's last position is shown (its proposals known), or with the outcome;
+   * null when the job ends without either. The intervened job starts on it.
+   */
+  basis: Promise<ControlBasis | null>;
+}
+
 export function startRunController(store: LensStore, options: RunControllerOptions = {}): RunController {
   const { client } = store.deps;
   const debounceMs = options.promptDebounceMs ?? DEFAULT_PROMPT_DEBOUNCE_MS;
@@ -85,11 +96,13 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     },
   };
   const cacheSize = Math.max(0, Math.floor(options.cacheSize ?? 6));
-  const controlTasks = new TaskTable<ControlBegin, LastPositionView, ControlOutcome>(cacheSize);
-  const intervenedTasks = new TaskTable<IntervenedBegin, null, IntervenedOutcome>(cacheSize);
+  // outcomes of a model no longer loaded are unreachable: leave the cache slots to reachable ones
+  const stillLoaded = (input: RunInput): boolean => get().modelGeneration === input.generation;
+  const controlTasks = new TaskTable<ControlBegin, LastPositionView, ControlOutcome>(cacheSize, stillLoaded);
+  const intervenedTasks = new TaskTable<IntervenedBegin, null, IntervenedOutcome>(cacheSize, stillLoaded);
 
   let timer: { cancel(): void } | undefined;
-  let control: Job<ControlOutcome> | null = null;
+  let control: ControlJob | null = null;
   let intervened: Job<IntervenedOutcome> | null = null;
   let scheduled = { control: '', intervened: '' };
   /** The latest change: what it was, when, and how long it waited (the prompt debounce). */
@@ -105,40 +118,17 @@ export function startRunController(store: LensStore, options: RunControllerOptio
   const checkIdle = (): void => foreground.check();
   const idle = (): Promise<void> => foreground.whenIdle();
 
-  const inputOf = (s: LensState & PrefetchState, info: NonNullable<LensState['info']>): RunInput => ({
-    generation: s.modelGeneration,
-    nLayer: info.nLayer,
-    nEmbd: info.nEmbd,
-    prompt: s.prompt,
-    pins: s.pins,
-    interventions: s.interventions,
-    vectors: s.vectors,
-  });
-
-  // outcomes of a model no longer loaded are unreachable: leave the cache slots to reachable ones
-  const stillLoaded = (input: RunInput) => () => get().modelGeneration === input.generation;
-
   const startControlTask = (key: string, input: RunInput, ahead: boolean) =>
-    controlTasks.start(
-      key,
-      input,
-      ahead,
-      (signal, stream) => computeControl(engine, input, signal, stream),
-      stillLoaded(input),
-    );
+    controlTasks.start(key, input, ahead, (signal, stream) => computeControl(engine, input, signal, stream));
 
   const startIntervenedTask = (
     key: string,
     input: RunInput,
-    controlOutcome: Promise<ControlOutcome | null>,
+    controlBasis: Promise<ControlBasis | null>,
     ahead: boolean,
   ) =>
-    intervenedTasks.start(
-      key,
-      input,
-      ahead,
-      (signal, stream) => computeIntervened(engine, input, controlOutcome, signal, stream),
-      stillLoaded(input),
+    intervenedTasks.start(key, input, ahead, (signal, stream) =>
+      computeIntervened(engine, input, controlBasis, signal, stream),
     );
 
   const sinceChange = (): number => performance.now() - change.at;
@@ -169,50 +159,63 @@ export function startRunController(store: LensStore, options: RunControllerOptio
       finishStats(fromCache),
     );
 
-  const startControl = (key: string, input: RunInput): Job<ControlOutcome> => {
+  const startControl = (key: string, input: RunInput): ControlJob => {
     const abort = new AbortController();
     const hit = controlTasks.finished.get(key);
     if (hit) {
       applyControl(hit, ++seq, true);
-      return { key, abort, done: Promise.resolve(hit), now: hit };
+      return { key, abort, done: Promise.resolve(hit), now: hit, basis: Promise.resolve(hit) };
     }
     // a look-ahead of this very key is adopted, not run a second time
     const task = controlTasks.running.get(key) ?? startControlTask(key, input, false);
-    const job: Job<ControlOutcome> = { key, abort, done: Promise.resolve(null) };
+    let settleBasis: (basis: ControlBasis | null) => void = () => {};
+    const basis = new Promise<ControlBasis | null>((resolve) => {
+      settleBasis = resolve;
+    });
+    let tokens: Token[] = [];
+    const job: ControlJob = { key, abort, done: Promise.resolve(null), basis };
     job.done = foreground.track(async () => {
       const outcome = await follow(task, abort.signal, nextSeq, {
-        start: ({ tokens }, runSeq) =>
-          get().startControlView({ grid: emptyGrid(tokens, input.nLayer), seq: runSeq }, tokens),
+        start: (begin, runSeq) => {
+          tokens = begin.tokens;
+          get().startControlView({ grid: emptyGrid(tokens, input.nLayer), seq: runSeq }, tokens);
+        },
         rows: (states, runSeq) => get().addRunRows('control', runSeq, states),
-        lastPosition: (head, runSeq) => get().showControlLastPosition(runSeq, head, sinceChange()),
+        lastPosition: (head, runSeq) => {
+          get().showControlLastPosition(runSeq, head, sinceChange());
+          settleBasis({ ids: tokens.map((t) => t.id), tokens, tracked: head.tracked });
+        },
         finish: (o, runSeq) => applyControl(o, runSeq, task.ahead),
         fail: (error) => get().failControlRun(error),
       });
+      settleBasis(outcome);
       if (outcome) job.now = outcome;
       return outcome;
     });
     return job;
   };
 
-  const startIntervened = (
-    key: string,
-    input: RunInput,
-    controlJob: Job<ControlOutcome>,
-  ): Job<IntervenedOutcome> => {
+  const startIntervened = (key: string, input: RunInput, controlJob: ControlJob): Job<IntervenedOutcome> => {
     const abort = new AbortController();
     const hit = intervenedTasks.finished.get(key);
     if (hit && controlJob.now) {
       applyIntervened(hit, ++seq, true);
       return { key, abort, done: Promise.resolve(hit), now: hit };
     }
+    // it runs on the control's last position, before the rest of the control's heatmap (the engine
+    // decodes last positions first)
     const task = hit
       ? undefined
-      : (intervenedTasks.running.get(key) ?? startIntervenedTask(key, input, controlJob.done, false));
+      : (intervenedTasks.running.get(key) ?? startIntervenedTask(key, input, controlJob.basis, false));
+    // a control run that fails or is cancelled takes its intervened view with it
+    void controlJob.done.then((shown) => {
+      if (!shown) abort.abort();
+    });
     const job: Job<IntervenedOutcome> = { key, abort, done: Promise.resolve(null) };
     job.done = foreground.track(async () => {
       // the intervened view never shows next to an older control view
-      const shown = await controlJob.done;
-      if (!shown || abort.signal.aborted) return null;
+      const basis = await controlJob.basis;
+      if (!basis || abort.signal.aborted) return null;
       let outcome: IntervenedOutcome | null = hit ?? null;
       if (task) {
         outcome = await follow(task, abort.signal, nextSeq, {
@@ -254,7 +257,7 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     }
     const controlKey = controlKeyOf(s);
     const intervenedKey = intervenedKeyOf(s, controlKey);
-    const input = inputOf(s, s.info);
+    const input = runInputOf(s, s.info);
     // a starting job aborts every computation it does not need (superseded jobs, other look-aheads)
     // before queueing its own: the engine runs FIFO, and nothing unwanted may stay ahead of it
     const abortOthers = (): void => {
@@ -339,7 +342,7 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     const state = { ...s, ...next };
     const controlKey = controlKeyOf(state);
     const intervenedKey = intervenedKeyOf(state, controlKey);
-    const input = inputOf(state, s.info);
+    const input = runInputOf(state, s.info);
     const controlHit = controlTasks.finished.get(controlKey);
     const intervenedHit = intervenedTasks.finished.get(intervenedKey);
     if (controlHit && intervenedHit) return true;

@@ -95,27 +95,27 @@ export class TaskTable<B, H, T> {
   readonly running = new Map<string, Task<B, H, T>>();
   readonly finished: Lru<T>;
 
-  constructor(cacheSize: number) {
+  constructor(
+    cacheSize: number,
+    /** Whether an outcome of `input` is still reachable once computed (e.g. its model still loaded). */
+    private readonly keep: (input: RunInput) => boolean,
+  ) {
     this.finished = new Lru<T>(cacheSize);
   }
 
-  /**
-   * Starts computing `key`; the outcome is cached when `keep(outcome)` says it is still reachable
-   * (e.g. its model is still loaded). The task leaves `running` once settled.
-   */
+  /** Starts computing `key`, cached once done if still reachable; it leaves `running` once settled. */
   start(
     key: string,
     input: RunInput,
     ahead: boolean,
     compute: (signal: AbortSignal, stream: RunStream<B, H>) => Promise<T>,
-    keep: () => boolean,
   ): Task<B, H, T> {
     const abort = new AbortController();
     const relay = createRelay<B, H>();
     const promise = (async () => {
       try {
         const outcome = await compute(abort.signal, relay.stream);
-        if (keep()) this.finished.put(key, outcome);
+        if (this.keep(input)) this.finished.put(key, outcome);
         return outcome;
       } finally {
         if (this.running.get(key)?.abort === abort) this.running.delete(key);
