@@ -41,7 +41,7 @@ export interface LiveReps {
 
 export function liveRepsFor(backend: BenchBackend, quick: boolean): LiveReps {
   // wasm compiles its hot functions later: a few more warm-up edits
-  return { warm: backend === 'wasm' ? 3 : 1, reps: quick ? 2 : 5 };
+  return { warm: backend === 'wasm' ? 2 : 1, reps: quick ? 2 : 3 };
 }
 
 const COUNTRIES = [

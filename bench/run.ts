@@ -53,7 +53,8 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const DEFAULT_MODELS = ['gpt2', 'gpt2-medium'];
-const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+/** A live child on a busy machine runs a few dozen whole heatmaps: it may take this long. */
+const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
 /** Longest wait for other processes to go quiet before each measurement. */
 const QUIET_WAIT_MS = 90_000;
 /**
