@@ -48,7 +48,9 @@ async function waitFor(page: Page, test: string, timeout = 240_000): Promise<voi
     await page.waitForFunction(test, undefined, { timeout, polling: 20 });
   } catch (error) {
     const s = await state(page).catch(() => undefined);
-    process.stderr.write(`waiting for ${test}\nstate: ${JSON.stringify({ ...s, result: undefined, intervened: undefined }).slice(0, 2000)}\n`);
+    process.stderr.write(
+      `waiting for ${test}\nstate: ${JSON.stringify({ ...s, result: undefined, intervened: undefined }).slice(0, 2000)}\n`,
+    );
     throw error;
   }
 }
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
     await page.reload();
     await waitFor(
       page,
-      "window.__lenslab?.info?.name === 'bench/model' && document.querySelectorAll('[data-testid=\"lens-heatmap\"] [data-testid=\"lens-cell\"]').length > 0",
+      'window.__lenslab?.info?.name === \'bench/model\' && document.querySelectorAll(\'[data-testid="lens-heatmap"] [data-testid="lens-cell"]\').length > 0',
     );
     figures.firstRowCachedMs = Date.now() - t0;
     await waitFor(

@@ -86,7 +86,8 @@ export interface PlainFigures {
   noise?: Noise;
 }
 
-function modelFiles(shape: ModelShape): {
+/** A random checkpoint at `shape`, as the engine loads it, and how long making it took. */
+export function modelFiles(shape: ModelShape): {
   files: { name: string; config: unknown; safetensors: Uint8Array; tokenizer: unknown };
   ms: number;
 } {
@@ -118,13 +119,18 @@ function medianOf(values: number[]): number {
   return stats(values).median;
 }
 
+/** The 6 middle blocks a benchmark drop lands on. */
+export function dropBlocks(shape: ModelShape): number[] {
+  const first = Math.max(0, Math.floor(shape.nLayer / 2) - 3);
+  return Array.from({ length: Math.min(6, shape.nLayer) }, (_, i) => first + i);
+}
+
 /** FFN 'replace' on 6 middle blocks with a fresh random vector (what dropping a vector on layers does). */
 export function dropIntervention(
   shape: ModelShape,
   seed: number,
 ): { spec: InterventionSpec; blocks: number[] } {
-  const first = Math.max(0, Math.floor(shape.nLayer / 2) - 3);
-  const blocks = Array.from({ length: Math.min(6, shape.nLayer) }, (_, i) => first + i);
+  const blocks = dropBlocks(shape);
   const random = seededRandom(1000 + seed);
   const vector = Float32Array.from({ length: shape.nEmbd }, () => 2 * random() - 1);
   const ffn: NonNullable<InterventionSpec['ffn']> = {};

@@ -1,5 +1,6 @@
 /** The benchmark's results file and its markdown table. */
 import { PYTORCH_REFERENCE, round, TARGETS } from './common.ts';
+import type { LiveFigures } from './live.ts';
 import type { EngineFigures, FixtureFigures, PlainFigures } from './measure.ts';
 import type { ProfileFigures } from './profile.ts';
 
@@ -12,6 +13,8 @@ export interface ConfigResult {
   threadsNote?: string;
   engine?: EngineFigures;
   plain?: PlainFigures;
+  /** The app's store and run controller: a change to the updated views. */
+  live?: LiveFigures;
   errors?: string[];
   ratios: {
     instrumentedVsPlain?: number;
@@ -150,4 +153,52 @@ export function splitText(results: BenchResults): string {
     out.push(`  ${r.model}, ${r.runtime}: ${parts.join('; ')}`);
   }
   return out.join('\n');
+}
+
+/** The live figures: from an edit or a drop to the updated rank plot and to the whole heatmap. */
+export function liveTable(results: BenchResults): string {
+  const header = [
+    'model',
+    'backend',
+    'prompt tokens',
+    'edit -> rank plot (ms)',
+    'edit -> full heatmap (ms)',
+    'drop -> rank plot (ms)',
+    'drop -> full heatmap (ms)',
+    'edit, intervened -> both rank plots (ms)',
+    'edit, intervened -> both heatmaps (ms)',
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  let debounce: number | undefined;
+  let reps: number | undefined;
+  for (const r of results.configurations) {
+    const l = r.live;
+    if (!l) continue;
+    debounce = l.debounceMs;
+    reps = l.reps;
+    const both = l.editIntervened;
+    lines.push(
+      `| ${[
+        r.model,
+        r.runtime,
+        l.promptTokens,
+        fmt(l.edit.rankMs.median),
+        fmt(l.edit.heatmapMs.median),
+        fmt(l.drop.rankMs.median),
+        fmt(l.drop.heatmapMs.median),
+        `${fmt(both.controlRankMs.median)} · ${fmt(both.intervenedRankMs.median)}`,
+        fmt(both.heatmapMs.median),
+      ].join(' | ')} |`,
+    );
+  }
+  if (debounce === undefined) return '';
+  const notes = [
+    '',
+    `Live: the app's store and run controller on the in-process engine, timed from the change (setPrompt, ` +
+      `setInterventions) to the store showing the new run's rank plot (the last position's lens with the ` +
+      `argument and answer ranked) and its complete heatmap; medians of ${reps} changes after warm-up. ` +
+      `Edits include the prompt debounce (${debounce} ms). A drop replaces 6 middle blocks' FFN output ` +
+      'with a newly captured vector; "edit, intervened" is an edit while it applies (control · intervened).',
+  ];
+  return `${lines.join('\n')}\n${notes.join('\n')}\n`;
 }

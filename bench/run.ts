@@ -3,7 +3,7 @@
  * the real gpt2 and gpt2-medium shapes with random weights made on the fly (never written to disk).
  *
  *   npm run bench -- [--models gpt2,gpt2-medium] [--backends cpu,wasm] [--quick] [--wasm-threads 2]
- *                    [--no-profile] [--no-fixtures] [--no-wait] [--no-spin] [--out file.json]
+ *                    [--no-profile] [--no-fixtures] [--no-wait] [--no-spin] [--live-only] [--out file.json]
  *
  * Every (model, backend, engine|plain) measurement runs in its own child process, so each peak RSS is
  * its own; before each, the runner waits (up to 90 s) for other processes to leave the CPUs idle, each
@@ -13,7 +13,9 @@
  * onnxruntime's session.intra_op.allow_spinning = 0 on every session (an experiment: the engine's two
  * sessions have two thread pools whose idle threads spin). The default run
  * writes bench/results.json and bench/README-table.md; a partial or --quick run writes
- * bench/results.local.json (git-ignored) unless --out says otherwise.
+ * bench/results.local.json (git-ignored) unless --out says otherwise. "live" (bench/live.ts) times the
+ * app's store and run controller from an edit or a drop to the updated views; --live-only measures
+ * just that.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,12 +37,14 @@ import {
   waitForQuiet,
 } from './common.ts';
 import { MODEL_SHAPES } from './fixture.ts';
+import { liveRepsFor, measureLive } from './live.ts';
 import { measureEngine, measureFixtures, measurePlain, repsFor } from './measure.ts';
 import { profileCpu } from './profile.ts';
 import {
   type BenchResults,
   type ConfigResult,
   computeRatios,
+  liveTable,
   markdownTable,
   profileText,
   splitText,
@@ -49,7 +53,8 @@ import {
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const DEFAULT_MODELS = ['gpt2', 'gpt2-medium'];
-const CHILD_TIMEOUT_MS = 10 * 60 * 1000;
+/** A live child on a busy machine runs a few dozen whole heatmaps: it may take this long. */
+const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
 /** Longest wait for other processes to go quiet before each measurement. */
 const QUIET_WAIT_MS = 90_000;
 /**
@@ -69,6 +74,7 @@ const { values } = parseArgs({
     'no-fixtures': { type: 'boolean', default: false },
     'no-wait': { type: 'boolean', default: false },
     'no-spin': { type: 'boolean', default: false },
+    'live-only': { type: 'boolean', default: false },
     out: { type: 'string' },
     // internal: one measurement in this process
     child: { type: 'string' },
@@ -97,6 +103,8 @@ async function childMain(): Promise<void> {
   if (kind === 'engine') result = await measureEngine(shape, choice, reps, log);
   else if (kind === 'plain') result = await measurePlain(shape, choice, reps, log);
   else if (kind === 'profile') result = await profileCpu(shape, choice.noSpin, log);
+  else if (kind === 'live')
+    result = await measureLive(shape, choice, liveRepsFor(backend, values.quick ?? false), log);
   else if (kind === 'fixtures') result = { ...measureFixtures(shape) };
   else throw new Error(`unknown child kind ${kind}`);
   writeFileSync(values.out!, JSON.stringify({ ...result, noise: noise() }));
@@ -158,9 +166,11 @@ async function parentMain(): Promise<void> {
   const quick = values.quick ?? false;
   const wasmThreads = Number(values['wasm-threads']);
   const noSpin = values['no-spin'] ?? false;
+  const liveOnly = values['live-only'] ?? false;
   const full =
     !quick &&
     !noSpin &&
+    !liveOnly &&
     models.join(',') === DEFAULT_MODELS.join(',') &&
     backends.join(',') === BACKENDS.join(',');
   const outPath = values.out ?? join(HERE, full ? 'results.json' : 'results.local.json');
@@ -200,7 +210,7 @@ async function parentMain(): Promise<void> {
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    options: { models, backends, quick, wasmThreads, noSpin },
+    options: { models, backends, quick, wasmThreads, noSpin, liveOnly },
     machine: machineInfo(),
     source: sourceState(),
     pytorchReference: PYTORCH_REFERENCE,
@@ -244,6 +254,16 @@ async function parentMain(): Promise<void> {
           String(threads),
         ];
         try {
+          config.live = (await child(args('live'))) as ConfigResult['live'];
+        } catch (error) {
+          errors.push(`live: ${(error as Error).message}`);
+        }
+        if (liveOnly) {
+          if (errors.length) config.errors = errors;
+          results.configurations.push(config);
+          continue;
+        }
+        try {
           config.engine = (await child(args('engine'), byForward)) as ConfigResult['engine'];
         } catch (error) {
           errors.push(`engine: ${(error as Error).message}`);
@@ -270,7 +290,7 @@ async function parentMain(): Promise<void> {
         results.configurations.push(config);
       }
     }
-    if (!values['no-profile'] && models.includes('gpt2-medium') && backends.includes('cpu')) {
+    if (!liveOnly && !values['no-profile'] && models.includes('gpt2-medium') && backends.includes('cpu')) {
       try {
         results.profile = (await child([
           '--child',
@@ -284,7 +304,7 @@ async function parentMain(): Promise<void> {
         results.profile = { error: (error as Error).message };
       }
     }
-    if (!values['no-fixtures'] && !quick) {
+    if (!liveOnly && !values['no-fixtures'] && !quick) {
       for (const model of models) {
         try {
           results.fixtures[model] = (await child([
@@ -305,7 +325,7 @@ async function parentMain(): Promise<void> {
   }
   results.wallSeconds = Math.round((performance.now() - started) / 1000);
 
-  const table = markdownTable(results);
+  const table = `${liveOnly ? '' : `${markdownTable(results)}\n\n`}${liveTable(results)}`;
   writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
   if (full && !values.out) writeFileSync(join(HERE, 'README-table.md'), table);
   console.log(`\n${table}`);

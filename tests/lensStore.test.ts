@@ -81,7 +81,7 @@ async function ready(s: Setup) {
 const runs = (client: InProcessClient) => client.calls.filter((c) => c.method === 'run');
 
 describe('run controller', () => {
-  it('streams the heatmap row by row, then proposes the argument and answer and finds stages', async () => {
+  it('streams the heatmap row by row, the last position first with the proposals and stages, in one run', async () => {
     const s = setup();
     const arrived: number[] = [];
     s.store.subscribe((st) => {
@@ -94,17 +94,33 @@ describe('run controller', () => {
     const nStates = 2 * 2 + 1;
     expect(control.grid.complete).toBe(true);
     expect(st.tokens.length).toBeGreaterThan(10);
-    // 5 states in chunks of 2: the grid fills in three steps before it is complete
+    // the last position's 5 states first, then the rest in chunks of 2: several steps before complete
+    expect(arrived.find((n) => n > 0)).toBe(nStates);
     expect(arrived.filter((n) => n > 0 && n < nStates * st.tokens.length).length).toBeGreaterThanOrEqual(2);
-    const [heatmap, ranked] = runs(s.client).map((c) => c.request!);
-    expect(heatmap).toMatchObject({ positions: 'all', statesPerChunk: 2, capture: true, reuseTrunk: true });
-    expect(ranked).toMatchObject({ positions: 'last', reuseTrunk: true });
+    // one engine run: the candidates and the model's prediction tracked at the last position only
+    const [run, ...more] = runs(s.client).map((c) => c.request!);
+    expect(more).toEqual([]);
+    expect(run).toMatchObject({
+      positions: 'all',
+      lastPositionFirst: true,
+      statesPerChunk: 2,
+      capture: true,
+      reuseTrunk: true,
+      track: [],
+      trackAtLast: st.candidates,
+      trackPrediction: true,
+    });
+    // the rank plot was up to date while the heatmap was still coming in
+    const rank = st.runStats.controlRank!;
+    expect(rank.seq).toBe(control.seq);
+    expect(rank.cells).toBe(nStates);
+    expect(rank.ofCells).toBe(nStates * st.tokens.length);
+    expect(rank.ms).toBeLessThanOrEqual(st.runStats.controlMs!);
     const last = control.result!.prompts[0]!.states;
     expect(last).toHaveLength(nStates);
     const answer = st.tracked.answer!;
     expect(answer.id).toBe(last[nStates - 1]!.top[0]!.id);
     expect(answer.proposed).toBe(true);
-    expect(ranked!.track).toContain(answer.id);
     // the argument comes from the prompt and is not the answer
     expect(st.tokens.map((t) => t.id)).toContain(st.tracked.argument!.id);
     expect(st.tracked.argument!.id).not.toBe(answer.id);
@@ -121,7 +137,7 @@ describe('run controller', () => {
     const before = runs(s.client).length;
     for (const text of ['a', 'ab', 'abc', 'abc d']) s.store.getState().setPrompt(text);
     await s.controller.idle();
-    expect(runs(s.client).length - before).toBe(2); // heatmap + ranked, once
+    expect(runs(s.client).length - before).toBe(1); // the control run, once
     expect(
       s.store
         .getState()
@@ -145,11 +161,12 @@ describe('run controller', () => {
     await s.controller.idle();
     const st = s.store.getState();
     expect(st.tracked.answer).toMatchObject({ text: ' Paris', proposed: false });
-    const [heatmap, ranked] = runs(s.client)
-      .slice(-2)
-      .map((c) => c.request!);
-    expect(heatmap!.track).toEqual([st.tracked.answer!.id]);
-    expect(ranked!.track).toContain(st.tracked.answer!.id);
+    const control = runs(s.client).at(-1)!.request!;
+    // pinned: tracked at every position, and no prediction to follow
+    expect(control.track).toEqual([st.tracked.answer!.id]);
+    expect(control.trackPrediction).toBe(false);
+    for (const state of st.control!.result!.prompts[0]!.states)
+      expect(state.tracked.map((t) => t.id)).toContain(st.tracked.answer!.id);
     expect(await s.store.getState().setPin('argument', 'capital of Poland')).toBe(false);
     expect(s.store.getState().pinError).toMatchObject({ field: 'argument' });
     expect(s.store.getState().pinError!.message).toMatch(/is 3 tokens/);

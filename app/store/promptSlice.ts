@@ -1,12 +1,9 @@
-/** The prompt text and its tokens (as the loaded model's tokenizer splits it). */
-import type { Token } from '../../workers/engine/types.ts';
+/** The prompt text (its tokens, as the current control run split it, are in the run slice). */
 import { DEFAULT_PROMPT, PRESETS } from './presets.ts';
 import type { SliceCreator } from './types.ts';
 
 export interface PromptSlice {
   prompt: string;
-  /** Tokens of the prompt of the current control run. */
-  tokens: Token[];
   /** Bumped by each edit, so the run controller can tell typing (debounced) from other changes. */
   promptEditedAt: number;
   setPrompt(prompt: string): void;
@@ -15,7 +12,6 @@ export interface PromptSlice {
 
 export const createPromptSlice: SliceCreator<PromptSlice> = (set) => ({
   prompt: DEFAULT_PROMPT,
-  tokens: [],
   promptEditedAt: 0,
   setPrompt: (prompt) => set({ prompt, promptEditedAt: Date.now() }),
   applyPreset: (id) => {

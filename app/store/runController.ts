@@ -1,31 +1,45 @@
 /**
  * Starts, supersedes and cancels lens runs as the store changes. Two jobs, keyed by what they depend on:
- * - control: model, prompt, pinned tokens. Streams rows into `control`, proposes argument and answer,
- *   re-decodes (trunk reused) when the answer was not tracked, detects stages, keeps the capture.
- * - intervened: the control job plus the interventions (and which vectors exist). Streams into
- *   `intervened`. Changing interventions re-runs only this one.
+ * - control: model, prompt, pinned tokens. One engine run (runCompute.ts) that decodes the last
+ *   position first: the proposed argument and answer, the stages, the rank plot and the top-k table
+ *   show as soon as it arrives, then the rest of the heatmap streams in; keeps the capture.
+ * - intervened: the control job plus the interventions (and which vectors exist). Last position first
+ *   too, into `intervened`. Changing interventions re-runs only this one.
  * Prompt edits are debounced; anything else runs at once. A job whose key is superseded is aborted
- * (the worker cancels the engine run between lens chunks).
+ * (the worker cancels the engine run between lens chunks, so the rest of an old heatmap is dropped).
  *
- * Finished outcomes are kept in a small LRU cache per job kind, under the jobs' keys (the model
- * generation included), and prefetch() computes another state's outcomes ahead (talk mode's next
+ * Finished outcomes are kept in a small LRU cache per job kind (runTasks.ts), under the jobs' keys (the
+ * model generation included), and prefetch() computes another state's outcomes ahead (talk mode's next
  * slide). A job whose outcome is cached shows it at once; one whose key is being computed ahead adopts
- * that computation; a look-ahead of any other key is aborted when a foreground job starts.
+ * that computation; a look-ahead of any other key is aborted when a foreground job starts. Every store
+ * write goes through the run slice's actions.
  */
-import type { WorkerRunResult } from '../../workers/api.ts';
-import type { StateResult, Token } from '../../workers/engine/types.ts';
-import { proposeAnswer, type Stages } from '../analysis/stages.ts';
-import type { EngineClient } from '../engineClient.ts';
-import type { Interventions, LensGrid, TrackedTokens, VectorEntry } from './domain.ts';
-import { addStates, emptyGrid, gridFromResult } from './grid.ts';
-import { interventionKey, toInterventionSpec } from './interventionSpec.ts';
+import type { Token } from '../../workers/engine/types.ts';
+import { emptyGrid } from './grid.ts';
 import type { LensStore } from './lensStore.ts';
-import type { HeldCapture, RunView } from './runSlice.ts';
-import { candidatesFor, chooseTracked, type Pins, stagesFor, trackList } from './tracking.ts';
-import { type LensState, toAppError } from './types.ts';
+import {
+  type ControlBasis,
+  type ControlBegin,
+  type ControlOutcome,
+  computeControl,
+  computeIntervened,
+  controlKeyOf,
+  type IntervenedBegin,
+  type IntervenedOutcome,
+  intervenedKeyOf,
+  type RunEngine,
+  type RunInput,
+  runInputOf,
+} from './runCompute.ts';
+import type { FinishStats, LastPositionView } from './runSlice.ts';
+import { Foreground, follow, TaskTable } from './runTasks.ts';
+import type { LensState } from './types.ts';
+
+/** Quiet time after a prompt edit before its run starts, so that typing runs once per pause. */
+export const DEFAULT_PROMPT_DEBOUNCE_MS = 300;
 
 export interface RunControllerOptions {
-  /** Quiet time after a prompt edit before running; default 300 ms. */
+  /** Quiet time after a prompt edit before running; default DEFAULT_PROMPT_DEBOUNCE_MS. */
   promptDebounceMs?: number;
   /** Residual states per lens chunk (rows stream in this many at a time); default 3. */
   statesPerChunk?: number;
@@ -50,63 +64,6 @@ export interface RunController {
   prefetch(next: PrefetchState): Promise<boolean>;
 }
 
-/** What a run depends on, fixed when it starts: the same input gives the same outcome. */
-interface RunInput {
-  generation: number;
-  nLayer: number;
-  nEmbd: number;
-  prompt: string;
-  pins: Pins;
-  interventions: Interventions;
-  vectors: readonly VectorEntry[];
-}
-
-/** A finished control run: everything it sets in the store. */
-interface ControlOutcome {
-  ids: number[];
-  tokens: Token[];
-  candidates: number[];
-  tracked: TrackedTokens;
-  grid: LensGrid;
-  result: WorkerRunResult;
-  stages: Stages | undefined;
-  capture: HeldCapture | undefined;
-}
-
-/** A finished intervened run; no view when no slot applies (the control is all there is). */
-interface IntervenedOutcome {
-  skipped: string[];
-  view?: { grid: LensGrid; result: WorkerRunResult };
-}
-
-/** A run's progress as it comes: its tokens (and more) once known, then heatmap rows. */
-interface RunStream<B> {
-  start(begin: B): void;
-  rows(states: StateResult[]): void;
-}
-
-type ControlBegin = { tokens: Token[] };
-type IntervenedBegin = { tokens: Token[]; skipped: string[] };
-
-/** A stream that keeps what came, so a job that adopts a running look-ahead sees it from the start. */
-interface Relay<B> {
-  stream: RunStream<B>;
-  /** Replays what came so far, then forwards; returns the detach. */
-  attach(listener: RunStream<B>): () => void;
-}
-
-/** One computation of one key, started by a foreground job or a look-ahead; jobs follow its relay. */
-interface Task<B, T> {
-  key: string;
-  input: RunInput;
-  /** Started by prefetch(): a job that adopts it shows look-ahead work. */
-  ahead: boolean;
-  abort: AbortController;
-  relay: Relay<B>;
-  /** Rejects on an engine error or when aborted. */
-  promise: Promise<T>;
-}
-
 /** A foreground job: brings one key's outcome into the store. */
 interface Job<T> {
   key: string;
@@ -117,240 +74,19 @@ interface Job<T> {
   now?: T;
 }
 
-/** What the compute functions need from the controller. */
-interface Engine {
-  client: EngineClient;
-  topK: number;
-  statesPerChunk: number;
-  noteFallback(result: WorkerRunResult): void;
-}
-
-type KeyState = Pick<LensState, 'modelGeneration' | 'prompt' | 'pins' | 'rerunNonce'>;
-
-function controlKeyOf(s: KeyState): string {
-  return JSON.stringify([
-    s.modelGeneration,
-    s.prompt,
-    s.pins.argument?.id ?? null,
-    s.pins.answer?.id ?? null,
-    s.rerunNonce,
-  ]);
-}
-
-function intervenedKeyOf(s: Pick<LensState, 'interventions' | 'vectors'>, controlKey: string): string {
-  return `${controlKey}|${interventionKey(s.interventions, s.vectors)}`;
-}
-
-/**
- * The control run as one result: the heatmap run's positions, the ranked run's last-position states
- * (they carry the tracked tokens), both runs' time. The capture stays out (the store holds it).
- */
-function mergeRuns(heatmap: WorkerRunResult, ranked: WorkerRunResult): WorkerRunResult {
-  const prompt = heatmap.prompts[0]!;
-  const { capture: _capture, ...rest } = prompt;
-  const fellBack = ranked.fellBack ?? heatmap.fellBack;
-  return {
-    ...ranked,
-    prompts: [{ ...rest, states: ranked.prompts[0]!.states }],
-    timings: {
-      trunkMs: heatmap.timings.trunkMs + ranked.timings.trunkMs,
-      lensMs: heatmap.timings.lensMs + ranked.timings.lensMs,
-      totalMs: heatmap.timings.totalMs + ranked.timings.totalMs,
-    },
-    ...(fellBack ? { fellBack } : {}),
-  };
-}
-
-/** Coded like the engine's own cancellation, so every follower treats both alike. */
-class Cancelled extends Error {
-  readonly code = 'cancelled';
-}
-
-function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new Cancelled('the run was cancelled');
-}
-
-const isCancel = (error: unknown, signal: AbortSignal): boolean =>
-  signal.aborted || toAppError(error).code === 'cancelled';
-
-/** A Map in use order: get() refreshes an entry, put() drops the least recently used beyond `size`. */
-class Lru<V> {
-  private readonly entries = new Map<string, V>();
-  constructor(private readonly size: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  has(key: string): boolean {
-    return this.entries.has(key);
-  }
-
-  put(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
-function createRelay<B>(): Relay<B> {
-  let begun: { value: B } | undefined;
-  const rows: StateResult[] = [];
-  let listener: RunStream<B> | undefined;
-  return {
-    stream: {
-      start: (value) => {
-        begun = { value };
-        listener?.start(value);
-      },
-      rows: (states) => {
-        for (const st of states) rows.push(st);
-        listener?.rows(states);
-      },
-    },
-    attach: (l) => {
-      listener = l;
-      if (begun) {
-        l.start(begun.value);
-        if (rows.length > 0) l.rows(rows.slice());
-      }
-      return () => {
-        if (listener === l) listener = undefined;
-      };
-    },
-  };
-}
-
-/** A chunk goes on to the stream unless its run was aborted (the worker may still send one). */
-function forward<B>(stream: RunStream<B>, states: StateResult[], signal: AbortSignal): void {
-  if (!signal.aborted) stream.rows(states);
-}
-
-/**
- * The control run of `input`: the heatmap (every position, rows streamed to `stream`), then the last
- * position with the argument candidates and the answer tracked. Throws when aborted or on an engine error.
- */
-async function computeControl(
-  engine: Engine,
-  input: RunInput,
-  signal: AbortSignal,
-  stream?: RunStream<ControlBegin>,
-): Promise<ControlOutcome> {
-  const { client, topK, statesPerChunk } = engine;
-  const { nLayer, prompt, pins, generation } = input;
-  const tokens = await client.tokenize(prompt);
-  throwIfAborted(signal);
-  const ids = tokens.map((t) => t.id);
-  const candidates = candidatesFor(ids);
-  stream?.start({ tokens });
-  // 1. every position, streamed row by row: the heatmap. Only the pinned tokens are tracked here:
-  // the lens counts ranks as [rows, tracked, vocab], too much for 64 candidates at every position.
-  const heatmap = await client.run(
-    {
-      prompts: [ids],
-      track: trackList([], pins),
-      topK,
-      positions: 'all',
-      statesPerChunk,
-      capture: true,
-      reuseTrunk: true,
-    },
-    {
-      signal,
-      ...(stream ? { onChunk: (states: StateResult[]) => forward(stream, states, signal) } : {}),
-    },
-  );
-  engine.noteFallback(heatmap);
-  const first = heatmap.prompts[0]!;
-  // 2. the last position with the argument candidates and the answer (known now) tracked: exact
-  // ranks for the proposal and the rank plot. Its forward pass is cached for later re-decodes.
-  const answerGuess = pins.answer?.id ?? proposeAnswer(first.states);
-  const ranked = await client.run(
-    {
-      prompts: [ids],
-      track: trackList(candidates, {
-        ...pins,
-        ...(answerGuess !== null ? { answer: { id: answerGuess } } : {}),
-      }),
-      topK,
-      positions: 'last',
-      reuseTrunk: true,
-    },
-    { signal },
-  );
-  engine.noteFallback(ranked);
-  throwIfAborted(signal);
-  const states = ranked.prompts[0]!.states;
-  const tracked = chooseTracked(states, tokens, candidates, pins, nLayer);
-  return {
-    ids,
-    tokens,
-    candidates,
-    tracked,
-    grid: addStates(gridFromResult(heatmap, nLayer), states),
-    result: mergeRuns(heatmap, ranked),
-    stages: stagesFor(states, tracked, nLayer),
-    capture: first.capture ? { prompt, generation, tokens, ...first.capture } : undefined,
-  };
-}
-
-/**
- * The intervened run of `input` on the control's tokens, tracking its argument and answer. `control`
- * resolving null (the control failed or was cancelled) cancels this one.
- */
-async function computeIntervened(
-  engine: Engine,
-  input: RunInput,
-  control: Promise<ControlOutcome | null>,
-  signal: AbortSignal,
-  stream?: RunStream<IntervenedBegin>,
-): Promise<IntervenedOutcome> {
-  const { client, topK, statesPerChunk } = engine;
-  const { nLayer, nEmbd } = input;
-  const { spec, skipped } = toInterventionSpec(input.interventions, input.vectors, nEmbd, nLayer);
-  const outcome = await control;
-  if (!outcome) throw new Cancelled('the control run did not finish');
-  throwIfAborted(signal);
-  if (!spec) return { skipped };
-  stream?.start({ tokens: outcome.tokens, skipped });
-  const ids = [outcome.tracked.argument?.id, outcome.tracked.answer?.id].filter(
-    (id): id is number => id !== undefined,
-  );
-  const result = await client.run(
-    {
-      prompts: [outcome.ids],
-      track: [...new Set(ids)],
-      topK,
-      positions: 'all',
-      statesPerChunk,
-      intervention: spec,
-      reuseTrunk: true,
-    },
-    {
-      signal,
-      ...(stream ? { onChunk: (states: StateResult[]) => forward(stream, states, signal) } : {}),
-    },
-  );
-  engine.noteFallback(result);
-  throwIfAborted(signal);
-  return { skipped, view: { grid: gridFromResult(result, nLayer), result } };
+interface ControlJob extends Job<ControlOutcome> {
+  /**
+   * Settles once the control's last position is shown (its proposals known), or with the outcome;
+   * null when the job ends without either. The intervened job starts on it.
+   */
+  basis: Promise<ControlBasis | null>;
 }
 
 export function startRunController(store: LensStore, options: RunControllerOptions = {}): RunController {
   const { client } = store.deps;
-  const debounceMs = options.promptDebounceMs ?? 300;
+  const debounceMs = options.promptDebounceMs ?? DEFAULT_PROMPT_DEBOUNCE_MS;
   const get = store.getState;
-  const set = store.setState;
-  const engine: Engine = {
+  const engine: RunEngine = {
     client,
     topK: options.topK ?? 10,
     statesPerChunk: options.statesPerChunk ?? 3,
@@ -360,254 +96,136 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     },
   };
   const cacheSize = Math.max(0, Math.floor(options.cacheSize ?? 6));
-  const cache = {
-    control: new Lru<ControlOutcome>(cacheSize),
-    intervened: new Lru<IntervenedOutcome>(cacheSize),
-  };
-  /** Computations in flight by key, foreground and look-ahead alike (a few at most). */
-  const tasks = {
-    control: new Map<string, Task<ControlBegin, ControlOutcome>>(),
-    intervened: new Map<string, Task<IntervenedBegin, IntervenedOutcome>>(),
-  };
+  // outcomes of a model no longer loaded are unreachable: leave the cache slots to reachable ones
+  const stillLoaded = (input: RunInput): boolean => get().modelGeneration === input.generation;
+  const controlTasks = new TaskTable<ControlBegin, LastPositionView, ControlOutcome>(cacheSize, stillLoaded);
+  const intervenedTasks = new TaskTable<IntervenedBegin, null, IntervenedOutcome>(cacheSize, stillLoaded);
 
   let timer: { cancel(): void } | undefined;
-  let control: Job<ControlOutcome> | null = null;
+  let control: ControlJob | null = null;
   let intervened: Job<IntervenedOutcome> | null = null;
   let scheduled = { control: '', intervened: '' };
-  let changedAt = performance.now();
-  let trigger = 'model';
+  /** The latest change: what it was, when, and how long it waited (the prompt debounce). */
+  let change = { trigger: 'model', at: performance.now(), debounceMs: 0 };
   let seq = 0;
-  let inFlight = 0;
-  let idleWaiters: Array<() => void> = [];
+  const nextSeq = (): number => ++seq;
   let prefetchQueue: Promise<unknown> = Promise.resolve();
   let stopped = false;
-
-  const foregroundIdle = (): boolean => inFlight === 0 && timer === undefined;
-
-  const checkIdle = (): void => {
-    if (!foregroundIdle()) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const w of waiters) w();
-  };
-
-  const idle = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      idleWaiters.push(resolve);
-      queueMicrotask(checkIdle);
-    });
-
-  const track = async <T>(work: () => Promise<T>): Promise<T> => {
-    if (inFlight++ === 0) set({ running: true });
-    try {
-      return await work();
-    } finally {
-      if (--inFlight === 0) set({ running: false });
-      queueMicrotask(checkIdle);
-    }
-  };
-
-  const inputOf = (s: LensState & PrefetchState, info: NonNullable<LensState['info']>): RunInput => ({
-    generation: s.modelGeneration,
-    nLayer: info.nLayer,
-    nEmbd: info.nEmbd,
-    prompt: s.prompt,
-    pins: s.pins,
-    interventions: s.interventions,
-    vectors: s.vectors,
-  });
-
-  const startTask = <B, T>(
-    map: Map<string, Task<B, T>>,
-    lru: Lru<T>,
-    key: string,
-    input: RunInput,
-    ahead: boolean,
-    compute: (signal: AbortSignal, stream: RunStream<B>) => Promise<T>,
-  ): Task<B, T> => {
-    const abort = new AbortController();
-    const relay = createRelay<B>();
-    const promise = (async () => {
-      try {
-        const outcome = await compute(abort.signal, relay.stream);
-        // outcomes of a model no longer loaded are unreachable: leave the slots to reachable ones
-        if (get().modelGeneration === input.generation) lru.put(key, outcome);
-        return outcome;
-      } finally {
-        if (map.get(key)?.abort === abort) map.delete(key);
-      }
-    })();
-    // followers see the error; a look-ahead nobody follows must not raise an unhandled rejection
-    promise.catch(() => undefined);
-    const task: Task<B, T> = { key, input, ahead, abort, relay, promise };
-    map.set(key, task);
-    return task;
-  };
+  const foreground = new Foreground(
+    () => timer !== undefined,
+    (running) => get().setRunning(running),
+  );
+  const checkIdle = (): void => foreground.check();
+  const idle = (): Promise<void> => foreground.whenIdle();
 
   const startControlTask = (key: string, input: RunInput, ahead: boolean) =>
-    startTask(tasks.control, cache.control, key, input, ahead, (signal, stream) =>
-      computeControl(engine, input, signal, stream),
-    );
+    controlTasks.start(key, input, ahead, (signal, stream) => computeControl(engine, input, signal, stream));
 
   const startIntervenedTask = (
     key: string,
     input: RunInput,
-    controlOutcome: Promise<ControlOutcome | null>,
+    controlBasis: Promise<ControlBasis | null>,
     ahead: boolean,
   ) =>
-    startTask(tasks.intervened, cache.intervened, key, input, ahead, (signal, stream) =>
-      computeIntervened(engine, input, controlOutcome, signal, stream),
+    intervenedTasks.start(key, input, ahead, (signal, stream) =>
+      computeIntervened(engine, input, controlBasis, signal, stream),
     );
 
-  const abortWhere = (map: Map<string, { abort: AbortController }>, drop: (key: string) => boolean) => {
-    for (const [key, task] of map) {
-      if (!drop(key)) continue;
-      task.abort.abort();
-      map.delete(key);
-    }
-  };
+  const sinceChange = (): number => performance.now() - change.at;
+  const finishStats = (cached: boolean): FinishStats => ({
+    trigger: change.trigger,
+    debounceMs: change.debounceMs,
+    ms: sinceChange(),
+    cached,
+  });
 
-  const setView = (field: 'control' | 'intervened', view: RunView, also: Partial<LensState>): void =>
-    set(field === 'control' ? { ...also, control: view } : { ...also, intervened: view });
-
-  /**
-   * Follows `task` into the `field` view: an empty grid under a fresh seq once its tokens are known,
-   * rows as they come, then `finish` with the outcome. Resolves null when cancelled or failed.
-   */
-  const follow = async <B extends { tokens: Token[] }, T>(
-    task: Task<B, T>,
-    field: 'control' | 'intervened',
-    signal: AbortSignal,
-    begin: (b: B) => Partial<LensState>,
-    finish: (outcome: T, runSeq: number) => void,
-    fail: (error: unknown) => void,
-  ): Promise<T | null> => {
-    let runSeq = 0;
-    const detach = task.relay.attach({
-      start: (b) => {
-        if (signal.aborted) return;
-        runSeq = ++seq;
-        setView(field, { grid: emptyGrid(b.tokens, task.input.nLayer), seq: runSeq }, begin(b));
+  const applyControl = (o: ControlOutcome, runSeq: number, fromCache: boolean): void =>
+    get().showControlOutcome(
+      {
+        view: { grid: o.grid, result: o.result, seq: runSeq },
+        tokens: o.tokens,
+        candidates: o.candidates,
+        tracked: o.tracked,
+        stages: o.stages,
+        capture: o.capture,
       },
-      rows: (states) => {
-        const view = get()[field];
-        if (!signal.aborted && view && view.seq === runSeq)
-          setView(field, { ...view, grid: addStates(view.grid, states) }, {});
-      },
-    });
-    try {
-      const outcome = await task.promise;
-      if (signal.aborted) return null;
-      finish(outcome, runSeq || ++seq);
-      return outcome;
-    } catch (error) {
-      if (!isCancel(error, signal) && !task.abort.signal.aborted) fail(error);
-      return null;
-    } finally {
-      detach();
-    }
-  };
+      finishStats(fromCache),
+    );
 
-  const applyControl = (o: ControlOutcome, runSeq: number, fromCache: boolean): void => {
-    const { pins, runStats } = get();
-    set({
-      tokens: o.tokens,
-      runError: undefined,
-      control: { grid: o.grid, result: o.result, seq: runSeq },
-      candidates: o.candidates,
-      tracked: o.tracked,
-      stages: o.stages,
-      ...(o.capture ? { capture: o.capture } : {}),
-      runStats: {
-        ...runStats,
-        trigger,
-        controlMs: performance.now() - changedAt,
-        cached: { control: fromCache, intervened: runStats.cached?.intervened ?? false },
-      },
-      // a link's pins carry ids only: their text is known now
-      pins: {
-        ...(pins.argument ? { argument: { ...pins.argument, text: o.tracked.argument?.text } } : {}),
-        ...(pins.answer ? { answer: { ...pins.answer, text: o.tracked.answer?.text } } : {}),
-      },
-    });
-  };
+  const applyIntervened = (o: IntervenedOutcome, runSeq: number, fromCache: boolean): void =>
+    get().showIntervenedOutcome(
+      o.view ? { grid: o.view.grid, result: o.view.result, seq: runSeq } : undefined,
+      o.skipped,
+      finishStats(fromCache),
+    );
 
-  const applyIntervened = (o: IntervenedOutcome, runSeq: number, fromCache: boolean): void => {
-    const { runStats } = get();
-    const cached = { control: runStats.cached?.control ?? false, intervened: fromCache };
-    if (!o.view) {
-      set({ intervened: undefined, skippedSlots: o.skipped, runStats: { ...runStats, cached } });
-      return;
-    }
-    set({
-      skippedSlots: o.skipped,
-      intervened: { grid: o.view.grid, result: o.view.result, seq: runSeq },
-      runStats: { ...runStats, trigger, intervenedMs: performance.now() - changedAt, cached },
-    });
-  };
-
-  const startControl = (key: string, input: RunInput): Job<ControlOutcome> => {
+  const startControl = (key: string, input: RunInput): ControlJob => {
     const abort = new AbortController();
-    const hit = cache.control.get(key);
+    const hit = controlTasks.finished.get(key);
     if (hit) {
       applyControl(hit, ++seq, true);
-      return { key, abort, done: Promise.resolve(hit), now: hit };
+      return { key, abort, done: Promise.resolve(hit), now: hit, basis: Promise.resolve(hit) };
     }
     // a look-ahead of this very key is adopted, not run a second time
-    const task = tasks.control.get(key) ?? startControlTask(key, input, false);
-    const job: Job<ControlOutcome> = { key, abort, done: Promise.resolve(null) };
-    job.done = track(async () => {
-      const outcome = await follow(
-        task,
-        'control',
-        abort.signal,
-        ({ tokens }) => ({ tokens, runError: undefined }),
-        (o, runSeq) => applyControl(o, runSeq, task.ahead),
-        (error) =>
-          set({
-            runError: toAppError(error),
-            control: undefined,
-            intervened: undefined,
-            tokens: [],
-            tracked: {},
-            stages: undefined,
-          }),
-      );
+    const task = controlTasks.running.get(key) ?? startControlTask(key, input, false);
+    let settleBasis: (basis: ControlBasis | null) => void = () => {};
+    const basis = new Promise<ControlBasis | null>((resolve) => {
+      settleBasis = resolve;
+    });
+    let tokens: Token[] = [];
+    const job: ControlJob = { key, abort, done: Promise.resolve(null), basis };
+    job.done = foreground.track(async () => {
+      const outcome = await follow(task, abort.signal, nextSeq, {
+        start: (begin, runSeq) => {
+          tokens = begin.tokens;
+          get().startControlView({ grid: emptyGrid(tokens, input.nLayer), seq: runSeq }, tokens);
+        },
+        rows: (states, runSeq) => get().addRunRows('control', runSeq, states),
+        lastPosition: (head, runSeq) => {
+          get().showControlLastPosition(runSeq, head, sinceChange());
+          settleBasis({ ids: tokens.map((t) => t.id), tokens, tracked: head.tracked });
+        },
+        finish: (o, runSeq) => applyControl(o, runSeq, task.ahead),
+        fail: (error) => get().failControlRun(error),
+      });
+      settleBasis(outcome);
       if (outcome) job.now = outcome;
       return outcome;
     });
     return job;
   };
 
-  const startIntervened = (
-    key: string,
-    input: RunInput,
-    controlJob: Job<ControlOutcome>,
-  ): Job<IntervenedOutcome> => {
+  const startIntervened = (key: string, input: RunInput, controlJob: ControlJob): Job<IntervenedOutcome> => {
     const abort = new AbortController();
-    const hit = cache.intervened.get(key);
+    const hit = intervenedTasks.finished.get(key);
     if (hit && controlJob.now) {
       applyIntervened(hit, ++seq, true);
       return { key, abort, done: Promise.resolve(hit), now: hit };
     }
+    // it runs on the control's last position, before the rest of the control's heatmap (the engine
+    // decodes last positions first)
     const task = hit
       ? undefined
-      : (tasks.intervened.get(key) ?? startIntervenedTask(key, input, controlJob.done, false));
+      : (intervenedTasks.running.get(key) ?? startIntervenedTask(key, input, controlJob.basis, false));
+    // a control run that fails or is cancelled takes its intervened view with it
+    void controlJob.done.then((shown) => {
+      if (!shown) abort.abort();
+    });
     const job: Job<IntervenedOutcome> = { key, abort, done: Promise.resolve(null) };
-    job.done = track(async () => {
+    job.done = foreground.track(async () => {
       // the intervened view never shows next to an older control view
-      const shown = await controlJob.done;
-      if (!shown || abort.signal.aborted) return null;
+      const basis = await controlJob.basis;
+      if (!basis || abort.signal.aborted) return null;
       let outcome: IntervenedOutcome | null = hit ?? null;
       if (task) {
-        outcome = await follow(
-          task,
-          'intervened',
-          abort.signal,
-          ({ skipped }) => ({ skippedSlots: skipped }),
-          (o, runSeq) => applyIntervened(o, runSeq, task.ahead),
-          (error) => set({ runError: toAppError(error), intervened: undefined }),
-        );
+        outcome = await follow(task, abort.signal, nextSeq, {
+          start: ({ tokens, skipped }, runSeq) =>
+            get().startIntervenedView({ grid: emptyGrid(tokens, input.nLayer), seq: runSeq }, skipped),
+          rows: (states, runSeq) => get().addRunRows('intervened', runSeq, states),
+          lastPosition: (_, runSeq) => get().showIntervenedLastPosition(runSeq, sinceChange()),
+          finish: (o, runSeq) => applyIntervened(o, runSeq, task.ahead),
+          fail: (error) => get().failIntervenedRun(error),
+        });
       } else if (hit) {
         applyIntervened(hit, ++seq, true);
       }
@@ -624,8 +242,8 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     intervened?.abort.abort();
     control = null;
     intervened = null;
-    abortWhere(tasks.control, () => true);
-    abortWhere(tasks.intervened, () => true);
+    controlTasks.abortWhere(() => true);
+    intervenedTasks.abortWhere(() => true);
     scheduled = { control: '', intervened: '' };
     queueMicrotask(checkIdle);
   };
@@ -639,12 +257,12 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     }
     const controlKey = controlKeyOf(s);
     const intervenedKey = intervenedKeyOf(s, controlKey);
-    const input = inputOf(s, s.info);
+    const input = runInputOf(s, s.info);
     // a starting job aborts every computation it does not need (superseded jobs, other look-aheads)
     // before queueing its own: the engine runs FIFO, and nothing unwanted may stay ahead of it
     const abortOthers = (): void => {
-      abortWhere(tasks.control, (key) => key !== controlKey);
-      abortWhere(tasks.intervened, (key) => key !== intervenedKey);
+      controlTasks.abortWhere((key) => key !== controlKey);
+      intervenedTasks.abortWhere((key) => key !== intervenedKey);
     };
     if (control?.key !== controlKey) {
       control?.abort.abort();
@@ -682,15 +300,13 @@ export function startRunController(store: LensStore, options: RunControllerOptio
 
   /** The job that would start has its outcome cached or being computed: no need to wait. */
   const atHand = (controlKey: string, intervenedKey: string): boolean =>
-    control?.key !== controlKey
-      ? cache.control.has(controlKey) || tasks.control.has(controlKey)
-      : cache.intervened.has(intervenedKey) || tasks.intervened.has(intervenedKey);
+    control?.key !== controlKey ? controlTasks.atHand(controlKey) : intervenedTasks.atHand(intervenedKey);
 
   const onChange = (s: LensState, prev: LensState): void => {
     if (s.modelGeneration !== prev.modelGeneration) {
       // outcomes of another model are unreachable (their keys hold its generation): free them
-      cache.control.clear();
-      cache.intervened.clear();
+      controlTasks.finished.clear();
+      intervenedTasks.finished.clear();
       void s.materializeVectors();
     }
     if (s.modelStatus !== 'ready') {
@@ -701,7 +317,7 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     const intervenedKey = intervenedKeyOf(s, controlKey);
     if (controlKey === scheduled.control && intervenedKey === scheduled.intervened) return;
     const typing = s.prompt !== prev.prompt && controlKey !== scheduled.control;
-    trigger =
+    const trigger =
       s.modelGeneration !== prev.modelGeneration || prev.modelStatus !== 'ready'
         ? 'model'
         : typing
@@ -711,30 +327,31 @@ export function startRunController(store: LensStore, options: RunControllerOptio
               ? 'rerun'
               : 'tracked'
             : 'interventions';
-    changedAt = performance.now();
     scheduled = { control: controlKey, intervened: intervenedKey };
     // an outcome at hand shows at once; a typed prompt waits for a pause; the rest runs at once
-    schedule(atHand(controlKey, intervenedKey) ? 'now' : trigger === 'prompt' ? debounceMs : 0);
+    const delay = atHand(controlKey, intervenedKey) ? 'now' : trigger === 'prompt' ? debounceMs : 0;
+    change = { trigger, at: performance.now(), debounceMs: delay === 'now' ? 0 : delay };
+    schedule(delay);
   };
 
   const lookAhead = async (next: PrefetchState, generation: number): Promise<boolean> => {
     // background work: the foreground goes first
-    while (!foregroundIdle()) await idle();
+    while (!foreground.idle) await idle();
     const s = get();
     if (stopped || s.modelStatus !== 'ready' || !s.info || s.modelGeneration !== generation) return false;
     const state = { ...s, ...next };
     const controlKey = controlKeyOf(state);
     const intervenedKey = intervenedKeyOf(state, controlKey);
-    const input = inputOf(state, s.info);
-    const controlHit = cache.control.get(controlKey);
-    const intervenedHit = cache.intervened.get(intervenedKey);
+    const input = runInputOf(state, s.info);
+    const controlHit = controlTasks.finished.get(controlKey);
+    const intervenedHit = intervenedTasks.finished.get(intervenedKey);
     if (controlHit && intervenedHit) return true;
     const controlOutcome = controlHit
       ? Promise.resolve(controlHit)
-      : (tasks.control.get(controlKey) ?? startControlTask(controlKey, input, true)).promise;
+      : (controlTasks.running.get(controlKey) ?? startControlTask(controlKey, input, true)).promise;
     const intervenedTask = intervenedHit
       ? undefined
-      : (tasks.intervened.get(intervenedKey) ??
+      : (intervenedTasks.running.get(intervenedKey) ??
         startIntervenedTask(intervenedKey, input, controlOutcome, true));
     try {
       await controlOutcome;
@@ -744,8 +361,8 @@ export function startRunController(store: LensStore, options: RunControllerOptio
     }
     return (
       get().modelGeneration === generation &&
-      cache.control.has(controlKey) &&
-      cache.intervened.has(intervenedKey)
+      controlTasks.finished.has(controlKey) &&
+      intervenedTasks.finished.has(intervenedKey)
     );
   };
 

@@ -1,16 +1,27 @@
 /**
- * An EngineClient over a LensEngine in this process (onnxruntime-node, CPU): the store and the run
- * controller against the real engine, without a browser. Records calls; can fail loads and runs.
+ * An EngineClient over a LensEngine in this process (onnxruntime-node CPU unless told otherwise): the
+ * store and the run controller against the real engine, without a browser. Records calls; can fail
+ * loads and runs. The benchmark drives the app's run controller through it too (bench/live.ts).
  */
-import * as ortNode from 'onnxruntime-node';
 import { type EngineClient, EngineClientError } from '../../app/engineClient.ts';
 import type { LoadResult, ModelLocation, WorkerRunResult } from '../../workers/api.ts';
-import { LensEngine } from '../../workers/engine/engine.ts';
+import { LensEngine, type LoadOptions } from '../../workers/engine/engine.ts';
 import type { OrtRuntime } from '../../workers/engine/ortRuntime.ts';
 import type { LensRequest, ModelFiles } from '../../workers/engine/types.ts';
 import { singleToken } from '../../workers/tokenLookup.ts';
 
-const ort = ortNode as unknown as OrtRuntime;
+/** The runtime the engine loads on; the app's store sees it as 'wasm' either way. */
+export interface InProcessRuntime {
+  ort: OrtRuntime;
+  options: LoadOptions;
+}
+
+/** onnxruntime-node on the CPU, imported on first use (the bench's wasm runs never load it). */
+async function nodeCpuRuntime(): Promise<InProcessRuntime> {
+  const ortNode = await import('onnxruntime-node');
+  const ort = ((ortNode as { default?: unknown }).default ?? ortNode) as OrtRuntime;
+  return { ort, options: { executionProviders: ['cpu'], backend: 'wasm' } };
+}
 
 export interface InProcessClient extends EngineClient {
   calls: Array<{ method: string; request?: LensRequest; location?: ModelLocation }>;
@@ -28,7 +39,10 @@ export interface InProcessClient extends EngineClient {
 }
 
 /** `models` by location: 'builtin' for url locations, the repo for hub ones. */
-export function inProcessClient(models: Record<string, ModelFiles>): InProcessClient {
+export function inProcessClient(
+  models: Record<string, ModelFiles>,
+  runtime?: InProcessRuntime,
+): InProcessClient {
   let engine: LensEngine | null = null;
   let loadFailure: { code: string; message: string } | null = null;
   let fallBackReason: string | null = null;
@@ -67,7 +81,8 @@ export function inProcessClient(models: Record<string, ModelFiles>): InProcessCl
       if (!files) throw new EngineClientError(`config.json: HTTP 404 from ${key}`, 'http');
       options.onProgress?.({ stage: 'init', backend: 'wasm' });
       await engine?.dispose();
-      engine = await LensEngine.load(ort, files, { executionProviders: ['cpu'], backend: 'wasm' });
+      const { ort, options: loadOptions } = runtime ?? (await nodeCpuRuntime());
+      engine = await LensEngine.load(ort, files, loadOptions);
       return {
         info: engine.info,
         backend: 'wasm',

@@ -1,16 +1,27 @@
 /**
- * The lens engine: one GPT-2 checkpoint, two ONNX sessions (trunk, lens), a queue of runs.
+ * The lens engine: one GPT-2 checkpoint, two ONNX sessions (trunk, lens), a queue of runs in which a
+ * run's last position goes before the rest of older runs' heatmaps (sessionQueue.ts).
  * Plain TypeScript, no DOM: the browser worker (onnxruntime-web) and the CLI (onnxruntime-node)
  * run this same code.
  */
-import { describeResidualState, type Gpt2Config, parseGpt2Config } from '../../models/gpt2/config.ts';
+import { type Gpt2Config, parseGpt2Config } from '../../models/gpt2/config.ts';
 import type { StoredType } from '../../models/gpt2/externalWeights.ts';
-import { buildLensGraph, buildTrunkGraph, LENS, TRUNK } from '../../models/gpt2/graph.ts';
+import { buildLensGraph, buildTrunkGraph, TRUNK } from '../../models/gpt2/graph.ts';
 import { type Gpt2Weights, resolveGpt2Weights } from '../../models/gpt2/weights.ts';
 import { parseSafetensors, tensorAsFloat32 } from '../../models/safetensors.ts';
 import { TextTokenizer } from '../../models/tokenizer/tokenizer.ts';
-import { type InterventionArrays, interventionArrays } from './interventionTensors.ts';
+import {
+  BatchDecoding,
+  DEFAULT_TOP_K,
+  decodeOptions,
+  Lens,
+  type TrunkOutput,
+  throwIfAborted,
+} from './decode.ts';
+import { interventionArrays } from './interventionTensors.ts';
 import type { InferenceSession, OrtRuntime } from './ortRuntime.ts';
+import { SessionQueue } from './sessionQueue.ts';
+import { TrunkCache } from './trunkCache.ts';
 import {
   type Backend,
   type Capture,
@@ -50,19 +61,15 @@ export interface RunOptions {
 
 /** Prompts per trunk run; larger batches are split. */
 const MAX_BATCH = 32;
-/** Rows (state x position x prompt) per lens run: bounds the [rows, vocab] logits and rank tensors. */
-const MAX_LENS_ROWS = 256;
-const DEFAULT_TOP_K = 10;
-const TRUNK_CACHE_ENTRIES = 4;
 
 export class LensEngine {
-  private queue: Promise<unknown> = Promise.resolve();
-  /**
-   * The last few trunk outputs: re-decoding the same prompt and interventions with other tracked
-   * tokens or top-k (as the app does once it knows the answer token) skips the forward pass.
-   */
-  private readonly trunkCache = new Map<string, { iv: InterventionArrays; output: TrunkOutput }>();
+  private readonly queue = new SessionQueue();
+  /** Runs and decodes not yet settled: dispose() waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The last few trunk outputs (reuseTrunk). */
+  private readonly trunkCache = new TrunkCache();
   private disposed = false;
+  private lensRuns: Lens | undefined;
 
   private constructor(
     private readonly ort: OrtRuntime,
@@ -148,20 +155,17 @@ export class LensEngine {
     return this.tokenizer.tokenText(id);
   }
 
-  /** Runs are queued: a session never runs two at once (overlapping WebGPU runs fail). */
+  /**
+   * Runs are queued: a session never runs two at once (overlapping WebGPU runs fail). With
+   * lastPositionFirst, the rest of the heatmap yields to the first part of runs queued meanwhile.
+   */
   run(request: LensRequest, options: RunOptions = {}): Promise<LensResult> {
-    const job = this.queue.then(() => {
-      if (this.disposed) throw new EngineError('the engine was disposed', 'no-model');
-      throwIfAborted(options.signal);
-      return this.runNow(request, options);
-    });
-    this.queue = job.catch(() => undefined);
-    return job;
+    return this.settling(this.runNow(request, options));
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    await this.queue;
+    await Promise.allSettled([...this.inFlight]);
     await this.trunk.release();
     await this.lens.release();
   }
@@ -185,6 +189,26 @@ export class LensEngine {
     }
   }
 
+  private settling<T>(job: Promise<T>): Promise<T> {
+    this.inFlight.add(job);
+    const settled = (): void => void this.inFlight.delete(job);
+    job.then(settled, settled);
+    return job;
+  }
+
+  /** Holds the sessions for `work`, unless the engine was disposed or the run cancelled meanwhile. */
+  private hold<T>(
+    turn: 'first' | 'rest',
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return this.queue.hold(turn, () => {
+      if (this.disposed) throw new EngineError('the engine was disposed', 'no-model');
+      throwIfAborted(signal);
+      return work();
+    });
+  }
+
   private async runNow(request: LensRequest, options: RunOptions): Promise<LensResult> {
     const started = now();
     const { prompts } = request;
@@ -192,53 +216,44 @@ export class LensEngine {
       throw new EngineError('a run needs at least one prompt', 'bad-request');
     }
     prompts.forEach((ids, i) => this.checkPrompt(ids, i));
-    const tracked = prompts.map((_, i) => this.trackedFor(request, i));
-    const topK = request.topK ?? DEFAULT_TOP_K;
-    if (!Number.isInteger(topK) || topK < 1 || topK > this.config.vocabSize) {
-      throw new EngineError(`top-k must be an integer from 1 to ${this.config.vocabSize}`, 'bad-request');
-    }
-    const allPositions = (request.positions ?? 'last') === 'all';
-    if (request.positions !== undefined && request.positions !== 'last' && request.positions !== 'all') {
-      throw new EngineError(`positions must be "last" or "all"`, 'bad-request');
-    }
+    const lensOptions = decodeOptions(request, this.config);
+    const { allPositions } = lensOptions;
     const iv = interventionArrays(request.intervention, this.config.nLayer, this.config.nEmbd);
     const results: PromptResult[] = new Array(prompts.length);
-    const timings = { trunkMs: 0, lensMs: 0, totalMs: 0 };
+    const timings = { trunkMs: 0, lensMs: 0, totalMs: 0, lastPositionMs: 0 };
     let trunksReused = 0;
 
     // Group by length so that a batch pads little; results go back to their prompt's index.
     const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length);
     for (let start = 0; start < order.length; start += MAX_BATCH) {
       const batch = order.slice(start, start + MAX_BATCH);
-      const trunkStart = now();
       const batchPrompts = batch.map((i) => prompts[i]!);
-      const key = trunkKey(batchPrompts, iv, allPositions);
-      // a last-position request can also read its rows from a cached every-position trunk
-      let trunkOut = request.reuseTrunk
-        ? (this.cachedTrunk(key, iv) ??
-          (allPositions ? undefined : this.cachedTrunk(trunkKey(batchPrompts, iv, true), iv)))
-        : undefined;
-      if (!trunkOut) {
-        trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
-        this.remember(key, { iv, output: trunkOut });
-      } else trunksReused++;
-      timings.trunkMs += now() - trunkStart;
-      throwIfAborted(options.signal);
-      const lensStart = now();
-      const decoded = await this.decode(
-        batch,
-        prompts,
-        trunkOut,
-        tracked,
-        topK,
-        allPositions,
-        request,
-        options,
-      );
-      timings.lensMs += now() - lensStart;
+      const { trunkOut, decoded } = await this.hold('first', options.signal, async () => {
+        const trunkStart = now();
+        let trunkOut = request.reuseTrunk ? this.trunkCache.get(batchPrompts, iv, allPositions) : undefined;
+        if (!trunkOut) {
+          trunkOut = await this.runTrunk(batchPrompts, iv, allPositions);
+          this.trunkCache.put(batchPrompts, iv, allPositions, trunkOut);
+        } else trunksReused++;
+        timings.trunkMs += now() - trunkStart;
+        throwIfAborted(options.signal);
+        const decoded = new BatchDecoding(
+          this.lensSession(),
+          this.config.nLayer,
+          trunkOut,
+          batch,
+          lensOptions,
+          options,
+        );
+        await decoded.first();
+        return { trunkOut, decoded };
+      });
+      timings.lastPositionMs = now() - started;
+      await decoded.rest((work) => this.hold('rest', options.signal, work));
+      timings.lensMs += decoded.lensMs;
       batch.forEach((promptIndex, b) => {
         const ids = prompts[promptIndex]!;
-        const byPosition = decoded[b]!;
+        const byPosition = decoded.out[b]!;
         const result: PromptResult = {
           tokens: ids.map((id) => ({ id, text: this.tokenizer.tokenText(id) })),
           states: byPosition[byPosition.length - 1]!,
@@ -258,17 +273,9 @@ export class LensEngine {
     };
   }
 
-  private cachedTrunk(key: string, iv: InterventionArrays): TrunkOutput | undefined {
-    const cached = this.trunkCache.get(key);
-    // the key's hash could collide: a hit must hold the very same intervention tensors
-    return cached && sameInterventions(cached.iv, iv) ? cached.output : undefined;
-  }
-
-  private remember(key: string, entry: { iv: InterventionArrays; output: TrunkOutput }): void {
-    this.trunkCache.delete(key);
-    this.trunkCache.set(key, entry);
-    while (this.trunkCache.size > TRUNK_CACHE_ENTRIES)
-      this.trunkCache.delete(this.trunkCache.keys().next().value!);
+  private lensSession(): Lens {
+    this.lensRuns ??= new Lens(this.ort, this.lens, this.config, (id) => this.tokenizer.tokenText(id));
+    return this.lensRuns;
   }
 
   /**
@@ -279,7 +286,7 @@ export class LensEngine {
     vectors: Float32Array[],
     topK = DEFAULT_TOP_K,
   ): Promise<Array<{ top: TopEntry[]; entropy: number }>> {
-    const job = this.queue.then(async () => {
+    const job = this.hold('first', undefined, async () => {
       const d = this.config.nEmbd;
       if (vectors.length === 0) return [];
       for (const v of vectors) {
@@ -287,44 +294,14 @@ export class LensEngine {
           throw new EngineError(`vector has ${v.length} values, the model's d_model is ${d}`, 'bad-vector');
         }
       }
-      const { Tensor } = this.ort;
-      const N = vectors.length;
-      const rows = new Float32Array(N * d);
-      vectors.forEach((v, i) => rows.set(v, i * d));
-      const k = Math.min(topK, this.config.vocabSize);
-      const out = await this.lens.run({
-        [LENS.residual]: new Tensor('float32', rows, [N, d]),
-        [LENS.trackedIds]: new Tensor('int64', new BigInt64Array(N), [N, 1]),
-        [LENS.topK]: new Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
-      });
-      const ids = out[LENS.topIds]!.data as BigInt64Array;
-      const probs = out[LENS.topProb]!.data as Float32Array;
-      const entropy = out[LENS.entropy]!.data as Float32Array;
-      return vectors.map((_, n) => ({
-        top: Array.from({ length: k }, (_, j) => {
-          const id = Number(ids[n * k + j]!);
-          return { id, token: this.tokenizer.tokenText(id), prob: probs[n * k + j]! };
-        }),
-        entropy: entropy[n]!,
-      }));
+      const decoded = await this.lensSession().run(
+        vectors,
+        vectors.map(() => []),
+        Math.min(topK, this.config.vocabSize),
+      );
+      return decoded.map(({ top, entropy }) => ({ top, entropy }));
     });
-    this.queue = job.catch(() => undefined);
-    return job;
-  }
-
-  private trackedFor(request: LensRequest, index: number): number[] {
-    const track = request.track;
-    if (!track || track.length === 0) return [];
-    const list = Array.isArray(track[0]) ? ((track as number[][])[index] ?? []) : (track as number[]);
-    for (const id of list) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
-        throw new EngineError(
-          `tracked token id ${id} is outside the vocabulary (0-${this.config.vocabSize - 1})`,
-          'bad-token',
-        );
-      }
-    }
-    return list;
+    return this.settling(job);
   }
 
   private embed(batch: number[][], seq: number): Float32Array {
@@ -384,143 +361,12 @@ export class LensEngine {
     };
   }
 
-  /** Decodes every (prompt, state, position) row, state-major so that whole states finish early. */
-  private async decode(
-    batch: number[],
-    prompts: number[][],
-    trunkOut: TrunkOutput,
-    tracked: number[][],
-    topK: number,
-    allPositions: boolean,
-    request: LensRequest,
-    options: RunOptions,
-  ): Promise<StateResult[][][]> {
-    const { Tensor } = this.ort;
-    const d = this.config.nEmbd;
-    const S = 2 * this.config.nLayer + 1;
-    const { batch: B, positions: P } = trunkOut;
-    // rows of one state: every prompt's real positions
-    const rowsOfState: Array<[number, number]> = [];
-    for (let b = 0; b < B; b++) {
-      const count = allPositions ? trunkOut.lengths[b]! : 1;
-      for (let p = 0; p < count; p++) rowsOfState.push([b, p]);
-    }
-    const perChunk = Math.max(
-      1,
-      Math.min(request.statesPerChunk ?? S, Math.floor(MAX_LENS_ROWS / Math.max(1, rowsOfState.length)) || 1),
-    );
-    const K = Math.max(1, ...batch.map((i) => tracked[i]!.length));
-    const out: StateResult[][][] = Array.from({ length: B }, (_, b) =>
-      Array.from({ length: allPositions ? trunkOut.lengths[b]! : 1 }, () => new Array<StateResult>(S)),
-    );
-    for (let s0 = 0; s0 < S; s0 += perChunk) {
-      throwIfAborted(options.signal);
-      const states = Math.min(perChunk, S - s0);
-      // a single state can still exceed the row cap with long prompts: split rows too
-      const rows: Array<[number, number, number]> = [];
-      for (let s = s0; s < s0 + states; s++) for (const [b, p] of rowsOfState) rows.push([s, b, p]);
-      for (let r0 = 0; r0 < rows.length; r0 += MAX_LENS_ROWS) {
-        const chunk = rows.slice(r0, r0 + MAX_LENS_ROWS);
-        const N = chunk.length;
-        const residual = new Float32Array(N * d);
-        const trackedIds = new BigInt64Array(N * K);
-        chunk.forEach(([s, b, p], n) => {
-          // rows of a last-position request sit at p = 0, or at the prompt's last position when
-          // they come from a cached every-position trunk
-          const at = allPositions || P === 1 ? p : trunkOut.lengths[b]! - 1;
-          const from = ((b * S + s) * P + at) * d;
-          residual.set(trunkOut.residual.subarray(from, from + d), n * d);
-          tracked[batch[b]!]!.forEach((id, k) => {
-            trackedIds[n * K + k] = BigInt(id);
-          });
-        });
-        const result = await this.lens.run({
-          [LENS.residual]: new Tensor('float32', residual, [N, d]),
-          [LENS.trackedIds]: new Tensor('int64', trackedIds, [N, K]),
-          [LENS.topK]: new Tensor('int64', BigInt64Array.from([BigInt(topK)]), [1]),
-        });
-        const topIds = result[LENS.topIds]!.data as BigInt64Array;
-        const topProb = result[LENS.topProb]!.data as Float32Array;
-        const rank = result[LENS.trackedRank]!.data as Float32Array;
-        const trackedProb = result[LENS.trackedProb]!.data as Float32Array;
-        const entropy = result[LENS.entropy]!.data as Float32Array;
-        chunk.forEach(([s, b, p], n) => {
-          const promptIndex = batch[b]!;
-          const position = allPositions ? p : prompts[promptIndex]!.length - 1;
-          const top = [];
-          for (let j = 0; j < topK; j++) {
-            const id = Number(topIds[n * topK + j]!);
-            top.push({ id, token: this.tokenizer.tokenText(id), prob: topProb[n * topK + j]! });
-          }
-          const state: StateResult = {
-            prompt: promptIndex,
-            ...describeResidualState(s),
-            position,
-            top,
-            tracked: tracked[promptIndex]!.map((id, k) => ({
-              id,
-              token: this.tokenizer.tokenText(id),
-              rank: rank[n * K + k]!,
-              prob: trackedProb[n * K + k]!,
-            })),
-            entropy: entropy[n]!,
-          };
-          out[b]![p]![s] = state;
-        });
-        options.onChunk?.(chunk.map(([s, b, p]) => out[b]![p]![s]!));
-        if (options.onState) {
-          for (const [s, b, p] of chunk) {
-            const lastP = allPositions ? trunkOut.lengths[b]! - 1 : 0;
-            // stream what the views draw row by row: the last position of each state
-            if (p === lastP) options.onState(out[b]![p]![s]!);
-          }
-        }
-      }
-    }
-    return out;
-  }
-
   private captureOf(trunkOut: TrunkOutput, b: number): Capture {
     const { nLayer: L, nEmbd: d } = this.config;
     const slice = (data: Float32Array): Float32Array[] =>
       Array.from({ length: L }, (_, l) => data.slice((b * L + l) * d, (b * L + l + 1) * d));
     return { ffn: slice(trunkOut.ffnOut), attn: slice(trunkOut.attnOut) };
   }
-}
-
-interface TrunkOutput {
-  residual: Float32Array; // [B, S, P, d]
-  ffnOut: Float32Array; // [B, L, d]
-  attnOut: Float32Array;
-  batch: number;
-  positions: number;
-  lengths: number[];
-}
-
-/** Identifies a trunk run: the prompts, the intervention tensors (hashed) and the positions mode. */
-function trunkKey(prompts: number[][], iv: ReturnType<typeof interventionArrays>, all: boolean): string {
-  let hash = 0x811c9dc5;
-  for (const array of [iv.attnKeep, iv.attnAdd, iv.ffnKeep, iv.ffnAdd]) {
-    const bits = new Uint32Array(array.buffer, array.byteOffset, array.length);
-    for (let i = 0; i < bits.length; i++) hash = Math.imul(hash ^ bits[i]!, 0x01000193);
-  }
-  return `${all ? 'all' : 'last'}|${iv.scope}|${hash >>> 0}|${prompts.map((p) => p.join(',')).join(';')}`;
-}
-
-function sameInterventions(a: InterventionArrays, b: InterventionArrays): boolean {
-  const same = (x: Float32Array, y: Float32Array) =>
-    x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
-  return (
-    a.scope === b.scope &&
-    same(a.attnKeep, b.attnKeep) &&
-    same(a.ffnKeep, b.ffnKeep) &&
-    same(a.attnAdd, b.attnAdd) &&
-    same(a.ffnAdd, b.ffnAdd)
-  );
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new EngineError('the run was cancelled', 'cancelled');
 }
 
 function now(): number {

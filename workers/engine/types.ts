@@ -78,8 +78,28 @@ export interface LensRequest {
   prompts: number[][];
   /** Token ids to follow (rank, prob), the same for every prompt, or one list per prompt. */
   track?: number[] | number[][];
+  /**
+   * Token ids followed at each prompt's last position only, after those of `track` (ids already in
+   * `track` are not repeated): e.g. a prompt's argument candidates, too costly to rank at every
+   * position (the lens counts ranks as [rows, tracked, vocab]). Same shapes as `track`.
+   */
+  trackAtLast?: number[] | number[][];
+  /**
+   * Also follow, at each prompt's last position, the model's own prediction: the final state's top-1
+   * there (the answer the app proposes), after `track` and `trackAtLast` unless already in them. The
+   * final state is decoded once more on its own first (one row per prompt) to learn it.
+   */
+  trackPrediction?: boolean;
   topK?: number;
   positions?: 'last' | 'all';
+  /**
+   * With positions 'all': decode each prompt's last position first, all 2L+1 states in one lens run
+   * (or a few, for many rows or tracked tokens), delivered through onChunk / onState before any other
+   * position; then the other positions state by state in chunks of statesPerChunk. With several
+   * batches of prompts (over 32), per batch. Needed with positions 'all' for trackAtLast and
+   * trackPrediction, whose extra tokens only the last position's rows carry.
+   */
+  lastPositionFirst?: boolean;
   intervention?: InterventionSpec;
   capture?: boolean;
   /**
@@ -100,7 +120,10 @@ export interface Capture {
 
 export interface PromptResult {
   tokens: Token[];
-  /** Last position: states[i] is residual state i. */
+  /**
+   * Last position: states[i] is residual state i. Their `tracked` lists `track`, then `trackAtLast`,
+   * then the prediction (with trackPrediction); other positions' states list `track` only.
+   */
   states: StateResult[];
   /** With positions = 'all': byPosition[p][i]. */
   byPosition?: StateResult[][];
@@ -111,7 +134,13 @@ export interface LensResult {
   model: ModelInfo;
   backend: Backend;
   prompts: PromptResult[];
-  timings: { trunkMs: number; lensMs: number; totalMs: number };
+  timings: {
+    trunkMs: number;
+    lensMs: number;
+    totalMs: number;
+    /** ms from the run's start until every prompt's last position was decoded and delivered. */
+    lastPositionMs?: number;
+  };
   /** Batches whose forward pass came from the trunk cache (reuseTrunk) rather than a new run. */
   trunksReused?: number;
 }
