@@ -16,6 +16,7 @@ import {
   meanReciprocalRanks,
   parseBlockRange,
   parseExamples,
+  parsePairLines,
   rate,
   sampleExamples,
   scaleBlockRange,
@@ -160,6 +161,21 @@ describe('buildFromTemplate', () => {
       'Note. Today I abandon. Yesterday I abandoned. Today I abolish. Yesterday I',
     );
     expect(examples[0]!.answer).toBe(' abolished');
+  });
+
+  it('pairs typed one a line: tab or comma separated, quoted commas, bad lines by number', () => {
+    const { pairs, errors } = parsePairLines(
+      'Poland\tWarsaw\n\n"Washington, D.C.",Olympia\nonly one\nChina , Beijing\n,x',
+    );
+    expect(pairs).toEqual([
+      { argument: 'Poland', answer: 'Warsaw' },
+      { argument: 'Washington, D.C.', answer: 'Olympia' },
+      { argument: 'China', answer: 'Beijing' },
+    ]);
+    expect(errors).toEqual([
+      { line: 4, message: 'expected two fields: argument, answer' },
+      { line: 6, message: 'expected two fields: argument, answer' },
+    ]);
   });
 
   it('refuses templates without one {argument} before one {answer}', () => {

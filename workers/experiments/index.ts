@@ -26,7 +26,7 @@ export { canonicalJsonl, datasetHash, experimentKey } from './data/datasetHash.t
 export type { DataFormat, ParsedExamples, RowError } from './data/parseExamples.ts';
 export { describeRowErrors, formatOfFileName, parseExamples } from './data/parseExamples.ts';
 export type { OneShotTemplate, TemplatePair } from './data/template.ts';
-export { buildFromTemplate, templateProblem } from './data/template.ts';
+export { buildFromTemplate, parsePairLines, templateProblem } from './data/template.ts';
 export { meanReciprocalRanks, rate, relativeDepths } from './metrics.ts';
 export type {
   OvectorExampleResult,

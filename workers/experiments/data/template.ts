@@ -9,6 +9,7 @@
  * The answer and argument carry the whitespace the template puts before them (" Warsaw"), so their
  * first token is the one the model would write there.
  */
+import { csvParseRows } from 'd3';
 import type { Example } from '../types.ts';
 import type { RowError } from './parseExamples.ts';
 
@@ -73,6 +74,25 @@ export function buildFromTemplate(
     });
   });
   return { examples, errors };
+}
+
+/**
+ * Pairs as a person types them, one a line: `argument<TAB>answer`, or `argument,answer` (quote a
+ * field that holds a comma: `"Washington, D.C.",Olympia`). Blank lines are skipped; a line that is not
+ * two non-empty fields is an error with its line number.
+ */
+export function parsePairLines(text: string): { pairs: TemplatePair[]; errors: RowError[] } {
+  const pairs: TemplatePair[] = [];
+  const errors: RowError[] = [];
+  text.split(/\r?\n/).forEach((content, i) => {
+    if (content.trim() === '') return;
+    const fields = content.includes('\t') ? content.split('\t') : (csvParseRows(content)[0] ?? []);
+    const [argument = '', answer = ''] = fields.map((f) => f.trim());
+    if (fields.length !== 2 || !argument || !answer) {
+      errors.push({ line: i + 1, message: 'expected two fields: argument, answer' });
+    } else pairs.push({ argument, answer });
+  });
+  return { pairs, errors };
 }
 
 function fill(template: string, argument: string, answer: string): string {
