@@ -26,6 +26,16 @@ export const EXPERIMENT_USAGE = `       lenslab experiment stages  --model <dir>
 
 const KINDS = ['stages', 'ovector', 'ablate'] as const;
 type Kind = (typeof KINDS)[number];
+/** Options that only one experiment reads: given to another, they would be silently ignored. */
+const ONLY_FOR: Record<string, Kind[]> = {
+  vector: ['ovector'],
+  blocks: ['ovector'],
+  mode: ['ovector'],
+  scale: ['ovector'],
+  positions: ['ovector'],
+  sublayer: ['ovector', 'ablate'],
+  steps: ['ablate'],
+};
 const BACKENDS: readonly NodeBackend[] = ['cpu', 'webgpu', 'wasm'];
 
 export async function experiment(args: string[]): Promise<{ output: unknown; notes: string[] }> {
@@ -44,6 +54,11 @@ export async function experiment(args: string[]): Promise<{ output: unknown; not
     );
   }
   if (extra.length) throw new CliError(`experiment: unexpected argument ${JSON.stringify(extra[0])}`);
+  for (const [option, kinds] of Object.entries(ONLY_FOR)) {
+    if (values[option as keyof typeof values] !== undefined && !kinds.includes(kind as Kind)) {
+      throw new CliError(`--${option} is an option of ${kinds.join(' and ')}, not of ${kind}`);
+    }
+  }
   if (!values.model) throw new CliError('--model <dir> is required');
   if (!values.data) throw new CliError('--data <file.jsonl|file.csv|builtin:NAME> is required');
   if (!values.json) throw new CliError('--json is required (JSON is the only output format)');

@@ -226,6 +226,11 @@ describe('lenslab experiment: errors as one line on stderr', () => {
     ],
     ['ovector without --vector', ['ovector', ...common, '--data', 'data.jsonl'], /--vector .* is required/],
     [
+      'an option of another experiment',
+      ['stages', ...common, '--data', 'data.jsonl', '--steps', '3'],
+      /--steps is an option of ablate, not of stages/,
+    ],
+    [
       'an unknown experiment',
       ['figure9', ...common, '--data', 'data.jsonl'],
       /give one of stages, ovector, ablate/,
