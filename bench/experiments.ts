@@ -97,15 +97,20 @@ async function timed<T>(
   fn: () => Promise<T>,
 ): Promise<{ timing: Timing; result: T }> {
   engine.take();
+  const noise = noiseMeter();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const result = await fn();
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
   const counts = engine.take();
   const timing = {
     ...counts,
     examples,
     seconds: round(seconds, 2),
     promptsPerSecond: round(counts.prompts / seconds, 2),
+    cpuSeconds: round((used.user + used.system) / 1e6, 2),
+    othersPct: round(noise().othersPct ?? 0, 0),
   };
   console.error(`  ${JSON.stringify(timing)}`);
   return { timing, result };
