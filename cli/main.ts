@@ -6,26 +6,29 @@ import { parseArgs } from 'node:util';
 import { parseGpt2Config } from '../models/gpt2/config.ts';
 import { LensEngine } from '../workers/engine/engine.ts';
 import type { LensResult, StateResult } from '../workers/engine/types.ts';
+import { EXPERIMENT_USAGE, experiment } from './experiment.ts';
 import { CliError, readModelDir } from './modelDir.ts';
 import { type NodeBackend, nodeRuntime } from './runtimes.ts';
 import { readInterventionSpec } from './vectors.ts';
 
 const USAGE = `usage: lenslab lens --model <dir> (--prompt <text> | --ids <id,id,...>) [--track <id or "text",...>]
                     [--top K] [--positions last|all] [--intervene <spec.json>] [--capture]
-                    [--backend cpu|webgpu|wasm] [--threads N] --json [--debug]`;
+                    [--backend cpu|webgpu|wasm] [--threads N] --json [--debug]
+${EXPERIMENT_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const [command, ...rest] = argv;
-    if (command === '--help' || command === '-h' || (command === 'lens' && isHelp(rest))) {
+    const commandHelp = (command === 'lens' || command === 'experiment') && isHelp(rest);
+    if (command === '--help' || command === '-h' || commandHelp) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
     if (command === undefined) throw new CliError('no command given (see lenslab --help)');
-    if (command !== 'lens')
+    if (command !== 'lens' && command !== 'experiment')
       throw new CliError(`unknown command ${JSON.stringify(command)} (see lenslab --help)`);
-    const { output, notes } = await lens(rest);
+    const { output, notes } = command === 'lens' ? await lens(rest) : await experiment(rest);
     process.stdout.write(`${JSON.stringify(output)}\n`);
     // notes only after success: a failing run prints exactly one line
     for (const note of notes) process.stderr.write(`lenslab: note: ${note}\n`);

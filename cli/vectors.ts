@@ -1,6 +1,6 @@
 /** Intervention spec files: JSON with vectors inline or as .npy / .json files beside the spec. */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { vectorFromNpy } from '../models/npy.ts';
 import type { Intervention, InterventionSpec } from '../workers/engine/types.ts';
 import { CliError } from './modelDir.ts';
@@ -60,6 +60,11 @@ export function readInterventionSpec(path: string, dModel: number): Intervention
   if (ffn) result.ffn = ffn;
   if (attn) result.attn = attn;
   return result;
+}
+
+/** One vector file (`--vector`): .npy as numpy writes it, or JSON (a list, or {"vector": [...]}). */
+export function readVectorFile(path: string, dModel: number): Float32Array {
+  return loadVector(basename(path), dirname(resolve(path)), dModel, '--vector');
 }
 
 function rejectUnknownKeys(object: Record<string, unknown>, known: string[], where: string): void {

@@ -3,7 +3,6 @@
  * JSON on stdout checked for structure and against the float64 reference, errors as one line on stderr.
  * Each CLI process costs most of a second, so the runs are few and each checks many things.
  */
-import { execFile } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -16,7 +15,6 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGpt2Fixture } from '../models/fixtures.ts';
 import { parseNpy, vectorFromNpy, writeNpy } from '../models/npy.ts';
@@ -24,10 +22,16 @@ import { TextTokenizer } from '../models/tokenizer/tokenizer.ts';
 import type { InterventionSpec, StateResult } from '../workers/engine/types.ts';
 import { Gpt2Reference, topK } from './reference/gpt2Reference.ts';
 import { gpt2TokenizerJson } from './support/checkpoints.ts';
+import {
+  CLI,
+  type CliRun,
+  expectSuccess as expectCliSuccess,
+  expectFailure,
+  repoRoot,
+  run,
+} from './support/cliProcess.ts';
 import { expectStateMatches, newStats } from './support/compareWithReference.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(repoRoot, 'cli', 'lenslab.mjs');
 const ovectorDir = path.resolve(repoRoot, '../shared/reference/ovectors');
 const haveOvectors = existsSync(ovectorDir);
 
@@ -39,24 +43,7 @@ const TRACK_IDS = [WARSAW, 12873, 50256];
 
 // --- running the CLI
 
-interface CliRun {
-  code: number | string;
-  stdout: string;
-  stderr: string;
-}
-
 let cliRuns = 0;
-
-function run(file: string, args: string[], cwd: string): Promise<CliRun> {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS; // whatever the test runner injects is not what a user's shell has
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (error.code ?? 'failed') : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function lenslab(...args: string[]): Promise<CliRun> {
   cliRuns += 1;
@@ -85,29 +72,7 @@ interface CliOutput {
   timings?: unknown;
 }
 
-/** A successful run: exit 0, one JSON line on stdout, nothing on stderr (no onnxruntime warnings). */
-function expectSuccess(result: CliRun, stderr = ''): CliOutput {
-  expect(result.stderr, 'stderr').toBe(stderr);
-  expect(result.code, 'exit code').toBe(0);
-  const lines = result.stdout.split('\n');
-  expect(lines, 'stdout: one line of JSON').toHaveLength(2);
-  expect(lines[1]).toBe('');
-  return JSON.parse(lines[0]!) as CliOutput;
-}
-
-/** A failing run: non-zero exit, nothing on stdout, exactly one `lenslab:` line on stderr, no stack. */
-function expectFailure(result: CliRun, message: RegExp): string {
-  expect(result.code, `exit code (stderr: ${result.stderr})`).not.toBe(0);
-  expect(typeof result.code).toBe('number');
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.split('\n');
-  expect(lines, `stderr: ${result.stderr}`).toHaveLength(2);
-  expect(lines[1]).toBe('');
-  expect(lines[0]).toMatch(/^lenslab: /);
-  expect(result.stderr).not.toContain('    at ');
-  expect(lines[0]).toMatch(message);
-  return lines[0]!;
-}
+const expectSuccess = (result: CliRun, stderr = ''): CliOutput => expectCliSuccess<CliOutput>(result, stderr);
 
 const sortedKeys = (o: object) => Object.keys(o).sort();
 
