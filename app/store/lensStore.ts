@@ -35,16 +35,7 @@ export function createLensStore(deps: StoreDeps) {
   let lastAutoReload = Number.NEGATIVE_INFINITY;
   deps.client.onWorkerLost((error) => {
     const s = useLensStore.getState();
-    useLensStore.setState({
-      modelStatus: 'error',
-      running: false,
-      info: undefined,
-      backend: undefined,
-      loadError: {
-        message: `${error.message} (the model must be loaded again)`,
-        ...(error.code ? { code: error.code } : {}),
-      },
-    });
+    s.noteWorkerLost(error);
     // the prompt, vectors and interventions are still here: reload once and the runs follow
     const now = Date.now();
     if (now - lastAutoReload > AUTO_RELOAD_WINDOW_MS) {

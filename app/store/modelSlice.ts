@@ -75,6 +75,8 @@ export interface ModelSlice {
   /** The worker moved the model to wasm (device lost): say so, keep everything else. */
   noteBackendFallback(reason: string): void;
   dismissLoadError(): void;
+  /** The worker died and the model with it: nothing runs until a load (the rest of the state stays). */
+  noteWorkerLost(error: { message: string; code?: string }): void;
 }
 
 export function choiceOf(source: ModelSource): ModelChoice | undefined {
@@ -328,5 +330,18 @@ export function createModelSlice(deps: StoreDeps): SliceCreator<ModelSlice> {
       })),
 
     dismissLoadError: () => set({ loadError: undefined }),
+
+    noteWorkerLost: (error) => {
+      get().setRunning(false);
+      set({
+        modelStatus: 'error',
+        info: undefined,
+        backend: undefined,
+        loadError: {
+          message: `${error.message} (the model must be loaded again)`,
+          ...(error.code ? { code: error.code } : {}),
+        },
+      });
+    },
   });
 }

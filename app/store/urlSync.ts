@@ -144,13 +144,7 @@ export async function addSharedVectors(
         );
     }
   }
-  const pendingIds = new Set(pending.map((p) => p.id));
-  store.setState((st) => ({
-    pendingVectors: [...st.pendingVectors.filter((p) => !pendingIds.has(p.id)), ...pending],
-    ...(options.transient
-      ? { transientVectorIds: [...new Set([...st.transientVectorIds, ...shared.vectors.map((v) => v.id)])] }
-      : {}),
-  }));
+  s.addPendingVectors(pending, options.transient ? shared.vectors.map((v) => v.id) : []);
   // link and deck vectors are not written to the library: the link or deck itself keeps them
   s.addVectors(ready, false);
   return problems;
@@ -166,16 +160,14 @@ export async function applySharedState(
   options: { transient?: boolean } = {},
 ): Promise<string[]> {
   const problems = await addSharedVectors(store, shared, options);
-  store.setState({
-    prompt: shared.prompt,
-    promptEditedAt: Date.now(),
-    view: { ...shared.view },
-    interventions: {
-      scope: shared.interventions.scope,
-      slots: shared.interventions.slots.map((slot) => ({ ...slot })),
-    },
-    pins: pinsOf(shared.tracked),
+  const s = store.getState();
+  s.setPrompt(shared.prompt);
+  s.setView(shared.view);
+  s.setInterventions({
+    scope: shared.interventions.scope,
+    slots: shared.interventions.slots.map((slot) => ({ ...slot })),
   });
+  s.setPins(pinsOf(shared.tracked));
   return problems;
 }
 
@@ -205,13 +197,11 @@ export function fitStateToModel(store: LensStore, shared: SharedStateV1): string
   });
   if (problems.length === 0) return [];
   const keep = new Set(state.interventions.slots.map((slot) => `${slot.kind}:${slot.block}`));
-  store.setState((st) => ({
-    interventions: {
-      ...st.interventions,
-      slots: st.interventions.slots.filter((slot) => keep.has(`${slot.kind}:${slot.block}`)),
-    },
-    pins: state.tracked.length === shared.tracked.length ? st.pins : pinsOf(state.tracked),
-  }));
+  s.setInterventions({
+    ...s.interventions,
+    slots: s.interventions.slots.filter((slot) => keep.has(`${slot.kind}:${slot.block}`)),
+  });
+  if (state.tracked.length !== shared.tracked.length) s.setPins(pinsOf(state.tracked));
   return problems;
 }
 

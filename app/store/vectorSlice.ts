@@ -40,6 +40,11 @@ export interface VectorSlice {
   /** Captures `kind` of `block` at the last position of the current prompt into the library. */
   captureVector(block: number, kind?: SublayerKind): Promise<VectorEntry | undefined>;
   addVectors(entries: VectorEntry[], persist?: boolean): void;
+  /**
+   * A link's or deck's vectors that wait for their model (recipes), replacing earlier ones of the same
+   * id; `transientIds` belong to a deck and are never saved to the library.
+   */
+  addPendingVectors(pending: SharedVector[], transientIds: string[]): void;
   renameVector(id: string, name: string): void;
   deleteVector(id: string): void;
   importVectorFiles(files: File[]): Promise<void>;
@@ -103,6 +108,15 @@ export function createVectorSlice(deps: StoreDeps): SliceCreator<VectorSlice> {
     vectors: [],
     captureKind: 'ffn',
     pendingVectors: [],
+    addPendingVectors: (pending, transientIds) => {
+      const ids = new Set(pending.map((p) => p.id));
+      set((st) => ({
+        pendingVectors: [...st.pendingVectors.filter((p) => !ids.has(p.id)), ...pending],
+        ...(transientIds.length > 0
+          ? { transientVectorIds: [...new Set([...st.transientVectorIds, ...transientIds])] }
+          : {}),
+      }));
+    },
     libraryLoaded: false,
     transientVectorIds: [],
 

@@ -7,6 +7,8 @@ export interface ViewSlice {
   setRows(rows: ViewSettings['rows']): void;
   setRankScale(rank: ViewSettings['rank']): void;
   setFront(front: ViewSettings['front']): void;
+  /** All settings at once (a link or a slide). */
+  setView(view: ViewSettings): void;
 }
 
 export const createViewSlice: SliceCreator<ViewSlice> = (set) => ({
@@ -14,4 +16,5 @@ export const createViewSlice: SliceCreator<ViewSlice> = (set) => ({
   setRows: (rows) => set((s) => ({ view: { ...s.view, rows } })),
   setRankScale: (rank) => set((s) => ({ view: { ...s.view, rank } })),
   setFront: (front) => set((s) => ({ view: { ...s.view, front } })),
+  setView: (view) => set({ view: { ...view } }),
 });
