@@ -76,7 +76,11 @@ test('a copied link opens the same state elsewhere, recomputing the vector from 
   app,
   page,
   browser,
+  expectedBackend,
 }) => {
+  // what is tested (the link's state and the vector's recipe) does not depend on the backend, and on
+  // SwiftShader's WebGPU the fresh page's three runs take over two minutes (issue 10)
+  test.skip(expectedBackend === 'webgpu', 'backend-independent; too slow on software WebGPU');
   await app.open();
   let state = await app.settled();
   await page.getByTestId('capture-block').fill('1');
