@@ -19,7 +19,6 @@ import { LensStoreContext } from './store/context.ts';
 import { createLensStore } from './store/lensStore.ts';
 import { sameSource } from './store/modelSlice.ts';
 import { startRunController } from './store/runController.ts';
-import { type DeckWindowState, exposeForTests, type LensLabWindowState } from './store/testHandle.ts';
 import {
   checkLinkAgainstModel,
   openLink,
@@ -27,6 +26,7 @@ import {
   toSharedState,
   windowUrlTarget,
 } from './store/urlSync.ts';
+import { type DeckWindowState, exposeForTests, type LensLabWindowState } from './testHandle.ts';
 import { vectorAssetLoader } from './vectors/vectorAssets.ts';
 import { deleteVector, loadVectors, saveVector } from './vectors/vectorStore.ts';
 import './styles.css';

@@ -6,7 +6,7 @@
  * any run controller can be timed the same way (main's two-run control run included).
  */
 import { trackedSeries } from '../app/charts/rankLayout.ts';
-import type { Interventions, LensGrid } from '../app/store/domain.ts';
+import type { Interventions, LensGrid } from '../app/domain.ts';
 import { createLensStore, type LensState, type LensStore } from '../app/store/lensStore.ts';
 import { DEFAULT_PROMPT_DEBOUNCE_MS, startRunController } from '../app/store/runController.ts';
 import type { RunStats as StoreRunStats } from '../app/store/runSlice.ts';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import type { LensLabWindowState } from '../app/store/testHandle.ts';
+import type { LensLabWindowState } from '../app/testHandle.ts';
 import { makeGpt2Fixture } from '../models/fixtures.ts';
 import { loadGpt2TokenizerJsonFromPackage } from '../models/tokenizer/nodeAssets.ts';
 import { writeHubFolder } from '../scripts/writeHubFolder.ts';

@@ -46,7 +46,7 @@ import {
   yTicks,
 } from '../app/charts/rankLayout.ts';
 import { TopKTable } from '../app/charts/TopKTable.tsx';
-import type { LensGrid } from '../app/store/domain.ts';
+import type { LensGrid } from '../app/domain.ts';
 import { describeResidualState } from '../models/gpt2/config.ts';
 import type { StateResult, Token } from '../workers/engine/types.ts';
 

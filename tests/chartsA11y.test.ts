@@ -9,7 +9,7 @@ import { cellLabel, spokenToken } from '../app/charts/cellLabel.ts';
 import { cellView } from '../app/charts/heatmapLayout.ts';
 import { LensHeatmap } from '../app/charts/LensHeatmap.tsx';
 import { TopKTable } from '../app/charts/TopKTable.tsx';
-import type { LensGrid } from '../app/store/domain.ts';
+import type { LensGrid } from '../app/domain.ts';
 import { describeResidualState } from '../models/gpt2/config.ts';
 import type { StateResult } from '../workers/engine/types.ts';
 

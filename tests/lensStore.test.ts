@@ -3,7 +3,7 @@
  * in process): streaming, proposals, capture, interventions (re-run, cancel), links, loads, fallback.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { VectorEntry } from '../app/store/domain.ts';
+import type { VectorEntry } from '../app/domain.ts';
 import { arrivedCells } from '../app/store/grid.ts';
 import { createLensStore, type LensStore } from '../app/store/lensStore.ts';
 import { type RunController, startRunController } from '../app/store/runController.ts';

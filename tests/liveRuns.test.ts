@@ -7,7 +7,7 @@
 import * as ortNode from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackedSeries } from '../app/charts/rankLayout.ts';
-import type { LensGrid } from '../app/store/domain.ts';
+import type { LensGrid } from '../app/domain.ts';
 import { arrivedCells } from '../app/store/grid.ts';
 import { createLensStore, type LensState, type LensStore } from '../app/store/lensStore.ts';
 import { type RunController, startRunController } from '../app/store/runController.ts';

@@ -5,7 +5,7 @@
  * model leave nothing to use.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Interventions, LensGrid, VectorEntry } from '../app/store/domain.ts';
+import type { Interventions, LensGrid, VectorEntry } from '../app/domain.ts';
 import { createLensStore, type LensState, type LensStore } from '../app/store/lensStore.ts';
 import {
   type PrefetchState,

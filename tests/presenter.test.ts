@@ -9,7 +9,7 @@ import { memoryDecks } from '../app/deck/deckPersistence.ts';
 import { createDeckStore, type DeckStore } from '../app/deck/deckStore.ts';
 import type { DeckV1, Slide } from '../app/deck/deckTypes.ts';
 import { startPresenter } from '../app/deck/presenter.ts';
-import type { VectorEntry } from '../app/store/domain.ts';
+import type { VectorEntry } from '../app/domain.ts';
 import { createLensStore, type LensStore } from '../app/store/lensStore.ts';
 import { type RunController, startRunController } from '../app/store/runController.ts';
 import { toSharedState } from '../app/store/urlSync.ts';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Interventions, VectorEntry } from '../app/domain.ts';
 import {
   assignSlots,
   blockRange,
@@ -20,8 +21,7 @@ import {
   sweepAnchor,
   updateSlot,
   vectorDragId,
-} from '../app/components/slotRanges.ts';
-import type { Interventions, VectorEntry } from '../app/store/domain.ts';
+} from '../app/store/slotRanges.ts';
 
 const empty: Interventions = { scope: 'all', slots: [] };
 

@@ -1,6 +1,6 @@
 /** The store's pure helpers: lens grids, intervention specs, tracked-token choice, vector names. */
 import { describe, expect, it } from 'vitest';
-import type { Interventions, VectorEntry } from '../app/store/domain.ts';
+import type { Interventions, VectorEntry } from '../app/domain.ts';
 import { addStates, arrivedCells, emptyGrid, gridFromResult } from '../app/store/grid.ts';
 import { interventionKey, toInterventionSpec } from '../app/store/interventionSpec.ts';
 import { chooseTracked, defaultVectorName, trackList } from '../app/store/tracking.ts';

@@ -10,7 +10,7 @@ import {
   type VectorLibraryProps,
   vectorSource,
 } from '../app/components/VectorLibrary.tsx';
-import type { Interventions, VectorEntry } from '../app/store/domain.ts';
+import type { Interventions, VectorEntry } from '../app/domain.ts';
 
 const noop = (): void => {};
 

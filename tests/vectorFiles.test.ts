@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { VectorEntry } from '../app/store/domain.ts';
+import type { VectorEntry } from '../app/domain.ts';
 import {
   baseName,
   exportFileName,

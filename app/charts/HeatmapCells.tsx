@@ -1,6 +1,6 @@
 /** The heatmap's rows and cells (SVG renderer) and the canvas renderer's focusable cursor. */
 import type { ReactElement } from 'react';
-import type { LensGrid } from '../store/domain.ts';
+import type { LensGrid } from '../domain.ts';
 import { cellLabel } from './cellLabel.ts';
 import { type CellPos, type CellView, DARK_TEXT, type HeatmapLayout, stateLabel } from './heatmapLayout.ts';
 

@@ -19,7 +19,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import type { LensGrid } from '../store/domain.ts';
+import type { LensGrid } from '../domain.ts';
 import { visibleToken } from '../tokenText.ts';
 import { CanvasCursor, HeatmapRow } from './HeatmapCells.tsx';
 import { COMPACT_LEGEND_WIDTH, LEGEND_WIDTH, Legend, RowLabels } from './HeatmapChrome.tsx';

@@ -3,7 +3,7 @@
  * rank 1..k, each cell a token and its probability on the heatmap's colour scale.
  */
 import { type ReactElement, useId } from 'react';
-import type { LensGrid } from '../store/domain.ts';
+import type { LensGrid } from '../domain.ts';
 import { visibleToken } from '../tokenText.ts';
 import {
   type ColorScheme,

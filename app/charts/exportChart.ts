@@ -5,7 +5,7 @@
 import { describeResidualState } from '../../models/gpt2/config.ts';
 import type { StateResult } from '../../workers/engine/types.ts';
 import { rankInState, reciprocalRank } from '../analysis/stages.ts';
-import type { LensGrid } from '../store/domain.ts';
+import type { LensGrid } from '../domain.ts';
 import { knownRank, type RankSeriesInput, stateX } from './rankLayout.ts';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -184,21 +184,6 @@ export async function exportPng(svgElement: SVGSVGElement, scale = 2): Promise<B
   } finally {
     URL.revokeObjectURL(url);
   }
-}
-
-/** Saves a blob under a file name (an object URL on a temporary link). */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // some browsers read the URL after click returns
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { interpolateBlues, interpolateViridis, rgb } from 'd3';
 import type { StateResult, TopEntry } from '../../workers/engine/types.ts';
 import type { Stages } from '../analysis/stages.ts';
-import type { ViewSettings } from '../store/domain.ts';
+import type { ViewSettings } from '../domain.ts';
 import { visibleToken } from '../tokenText.ts';
 
 export type HeatmapRows = ViewSettings['rows'];

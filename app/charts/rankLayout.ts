@@ -14,7 +14,7 @@ import {
   reciprocalRank,
   type StateRange,
 } from '../analysis/stages.ts';
-import type { LensGrid, TrackedTokens, ViewSettings } from '../store/domain.ts';
+import type { LensGrid, TrackedTokens, ViewSettings } from '../domain.ts';
 import { visibleToken } from '../tokenText.ts';
 import type { StageMarks } from './heatmapLayout.ts';
 

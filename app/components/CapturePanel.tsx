@@ -3,7 +3,7 @@
  * into the library. Clicking a heatmap row label does the same for that row's block.
  */
 import { type ReactElement, useState } from 'react';
-import type { SublayerKind } from '../store/domain.ts';
+import type { SublayerKind } from '../domain.ts';
 import { useLensPick } from './useLens.ts';
 
 export function CapturePanel(): ReactElement {

@@ -1,6 +1,7 @@
 /** PNG and SVG of a chart, CSV and JSON of the data behind it (test ids `export-<chart>-<format>`). */
 import type { ReactElement, RefObject } from 'react';
-import { downloadBlob, exportPng, exportSvg } from '../charts/exportChart.ts';
+import { exportPng, exportSvg } from '../charts/exportChart.ts';
+import { downloadBlob } from '../download.ts';
 
 export interface ExportMenuProps {
   /** 'heatmap' or 'rank': part of the test ids and file names. */

@@ -29,7 +29,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import type { SublayerKind, VectorEntry } from '../store/domain.ts';
+import type { SublayerKind, VectorEntry } from '../domain.ts';
 import {
   dropBlocks,
   enterSlot,
@@ -40,7 +40,7 @@ import {
   SWEEP_DWELL_MS,
   type SweepState,
   sweepAnchor,
-} from './slotRanges.ts';
+} from '../store/slotRanges.ts';
 import './vectors.css';
 
 export interface InterventionDndState {

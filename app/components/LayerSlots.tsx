@@ -6,8 +6,7 @@
  */
 import { useDroppable } from '@dnd-kit/core';
 import { type KeyboardEvent, type ReactElement, useEffect, useId, useState } from 'react';
-import type { InterventionMode, Interventions, Slot, SublayerKind, VectorEntry } from '../store/domain.ts';
-import { useInterventionDnd } from './InterventionDnd.tsx';
+import type { InterventionMode, Interventions, Slot, SublayerKind, VectorEntry } from '../domain.ts';
 import {
   blockRange,
   defaultRange,
@@ -20,7 +19,8 @@ import {
   parseScale,
   slotDropId,
   vectorName,
-} from './slotRanges.ts';
+} from '../store/slotRanges.ts';
+import { useInterventionDnd } from './InterventionDnd.tsx';
 import './vectors.css';
 
 export interface LayerSlotsProps {

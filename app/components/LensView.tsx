@@ -8,7 +8,7 @@ import { gridToCsv, gridToJson, type TrackedColumn } from '../charts/exportChart
 import { LensHeatmap } from '../charts/LensHeatmap.tsx';
 import { TopKTable } from '../charts/TopKTable.tsx';
 import { useLinkedScroll } from '../charts/useLinkedScroll.ts';
-import type { LensGrid, TrackedTokens } from '../store/domain.ts';
+import type { LensGrid, TrackedTokens } from '../domain.ts';
 import { ExportMenu } from './ExportMenu.tsx';
 import { useLensPick } from './useLens.ts';
 

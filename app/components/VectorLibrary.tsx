@@ -5,9 +5,9 @@
  */
 import { useDraggable } from '@dnd-kit/core';
 import { type KeyboardEvent, type PointerEvent, type ReactElement, useRef, useState } from 'react';
-import type { ModelSource, VectorEntry, VectorRecipe } from '../store/domain.ts';
+import type { ModelSource, VectorEntry, VectorRecipe } from '../domain.ts';
+import { vectorDragId } from '../store/slotRanges.ts';
 import { visibleToken } from '../tokenText.ts';
-import { vectorDragId } from './slotRanges.ts';
 import './vectors.css';
 
 export interface VectorLibraryProps {

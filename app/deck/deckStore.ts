@@ -6,7 +6,7 @@
  */
 
 import { create } from 'zustand';
-import { downloadBlob } from '../charts/exportChart.ts';
+import { downloadBlob } from '../download.ts';
 import type { SharedStateV1 } from '../url/stateSchema.ts';
 import {
   deckFromJson,

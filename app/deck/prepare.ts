@@ -7,8 +7,8 @@
 import type { FileReport } from '../../models/hub/download.ts';
 import { formatBytes } from '../../models/hub/fit.ts';
 import type { LoadProgress } from '../../workers/api.ts';
+import type { ModelSource } from '../domain.ts';
 import type { AppCacheResult } from '../offline/appCache.ts';
-import type { ModelSource } from '../store/domain.ts';
 import { sourceName } from '../store/modelSlice.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
 import type { DeckV1 } from './deckTypes.ts';

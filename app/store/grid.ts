@@ -3,7 +3,7 @@
  * update returns a new grid and copies only the rows it touches, so React sees the change.
  */
 import type { LensResult, StateResult, Token } from '../../workers/engine/types.ts';
-import type { LensGrid } from './domain.ts';
+import type { LensGrid } from '../domain.ts';
 
 export function emptyGrid(tokens: Token[], nLayer: number): LensGrid {
   const states = 2 * nLayer + 1;

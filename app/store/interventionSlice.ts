@@ -1,6 +1,7 @@
 /** Interventions: which library vector goes on which block's FFN or attention, how, and where. */
-import { assignSlots, clearSlots, updateSlot } from '../components/slotRanges.ts';
-import type { Interventions, Slot, SublayerKind } from './domain.ts';
+
+import type { Interventions, Slot, SublayerKind } from '../domain.ts';
+import { assignSlots, clearSlots, updateSlot } from './slotRanges.ts';
 import type { SliceCreator } from './types.ts';
 
 export interface InterventionSlice {

@@ -3,7 +3,7 @@
  * Float32Array). Pure. Slots whose vector is missing or of the wrong size are left out, with a reason.
  */
 import type { InterventionSpec } from '../../workers/engine/types.ts';
-import type { Interventions, VectorEntry } from './domain.ts';
+import type { Interventions, VectorEntry } from '../domain.ts';
 
 export interface SpecOutcome {
   /** undefined when no slot is usable: run the control only. */

@@ -4,7 +4,7 @@
  * meanwhile. Opening a link never starts a download on its own.
  */
 import type { ModelInspection } from '../../workers/api.ts';
-import type { ModelSource } from './domain.ts';
+import type { ModelSource } from '../domain.ts';
 import { choiceOf, locationOf } from './modelSlice.ts';
 import { type AppError, type SliceCreator, type StoreDeps, toAppError } from './types.ts';
 

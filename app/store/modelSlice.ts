@@ -11,7 +11,7 @@ import {
 import type { FileReport } from '../../models/hub/download.ts';
 import type { DeviceLimits, LoadProgress, LoadResult, ModelLocation } from '../../workers/api.ts';
 import type { Backend, ModelInfo } from '../../workers/engine/types.ts';
-import type { ModelSource } from './domain.ts';
+import type { ModelSource } from '../domain.ts';
 
 type HubSource = Extract<ModelSource, { source: 'hub' }>;
 

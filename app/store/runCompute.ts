@@ -6,8 +6,8 @@
  */
 import type { WorkerRunResult } from '../../workers/api.ts';
 import type { StateResult, Token } from '../../workers/engine/types.ts';
+import type { Interventions, LensGrid, TrackedTokens, VectorEntry } from '../domain.ts';
 import type { EngineClient } from '../engineClient.ts';
-import type { Interventions, LensGrid, TrackedTokens, VectorEntry } from './domain.ts';
 import { gridFromResult } from './grid.ts';
 import { interventionKey, toInterventionSpec } from './interventionSpec.ts';
 import type { HeldCapture, LastPositionView } from './runSlice.ts';

@@ -8,7 +8,7 @@
 import type { WorkerRunResult } from '../../workers/api.ts';
 import type { StateResult, Token } from '../../workers/engine/types.ts';
 import type { Stages } from '../analysis/stages.ts';
-import type { LensGrid, TrackedTokens } from './domain.ts';
+import type { LensGrid, TrackedTokens } from '../domain.ts';
 import { addStates, arrivedCells } from './grid.ts';
 import type { Pins } from './tracking.ts';
 import { type AppError, type SliceCreator, type StoreDeps, toAppError } from './types.ts';

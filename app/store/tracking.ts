@@ -13,7 +13,7 @@ import {
   type Stages,
   traceFromStates,
 } from '../analysis/stages.ts';
-import type { TrackedTokens } from './domain.ts';
+import type { TrackedTokens } from '../domain.ts';
 
 /** Candidates tracked in the control run: enough for any real prompt, bounded for the lens's [N, K] ranks. */
 export const MAX_CANDIDATES = 64;

@@ -1,8 +1,8 @@
 /** The store's combined state type, its dependencies, and the slice-creator signature. */
 import type { StateCreator } from 'zustand';
+import type { VectorEntry } from '../domain.ts';
 import type { EngineClient } from '../engineClient.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
-import type { VectorEntry } from './domain.ts';
 import type { InterventionSlice } from './interventionSlice.ts';
 import type { LinkedModelSlice } from './linkedModelSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';

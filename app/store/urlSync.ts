@@ -3,12 +3,13 @@
  * state changes, read once on open. A link's vectors come as data (used at once) or as recipes
  * (recomputed by vectorSlice.materializeVectors once their model is loaded).
  */
+
+import type { ModelSource, VectorEntry } from '../domain.ts';
 import { decodeState, encodeState } from '../url/codec.ts';
 import { validateAgainstModel } from '../url/fitToModel.ts';
 import type { InterventionSlot, SharedStateV1, SharedVector } from '../url/stateSchema.ts';
 import { decodeVector, encodeVector } from '../url/vectorData.ts';
 import { vectorNorm } from '../vectors/vectorFiles.ts';
-import type { ModelSource, VectorEntry } from './domain.ts';
 import type { LensStore } from './lensStore.ts';
 import { sameSource, sourceName } from './modelSlice.ts';
 import type { Pins } from './tracking.ts';

@@ -3,7 +3,8 @@
  * shared link waiting to be recomputed from their recipe.
  */
 
-import { downloadBlob } from '../charts/exportChart.ts';
+import type { SublayerKind, VectorEntry, VectorRecipe } from '../domain.ts';
+import { downloadBlob } from '../download.ts';
 import type { EngineClient } from '../engineClient.ts';
 import type { SharedVector } from '../url/stateSchema.ts';
 import {
@@ -13,7 +14,6 @@ import {
   importVectors,
   vectorNorm,
 } from '../vectors/vectorFiles.ts';
-import type { SublayerKind, VectorEntry, VectorRecipe } from './domain.ts';
 import { sameSource } from './modelSlice.ts';
 import { defaultVectorName } from './tracking.ts';
 import { type SliceCreator, type StoreDeps, toAppError } from './types.ts';

@@ -1,5 +1,5 @@
 /** How the views draw: heatmap rows, rank scale, which view is in front. */
-import type { ViewSettings } from './domain.ts';
+import type { ViewSettings } from '../domain.ts';
 import type { SliceCreator } from './types.ts';
 
 export interface ViewSlice {

@@ -3,10 +3,10 @@
  * app/url/stateSchema.ts. Pure types: no DOM, no React.
  */
 import type { InterventionMode } from '../../workers/engine/types.ts';
-import type { ModelSource, SublayerKind, VectorRecipe } from '../store/domain.ts';
+import type { ModelSource, SublayerKind, VectorRecipe } from '../domain.ts';
 
 // the link carries the app's own domain types: one definition for both
-export type { SublayerKind, VectorRecipe } from '../store/domain.ts';
+export type { SublayerKind, VectorRecipe } from '../domain.ts';
 export type ModelRef = ModelSource;
 
 export interface SharedVector {

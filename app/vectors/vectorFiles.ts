@@ -4,7 +4,7 @@
  * Pure: no DOM, no Node APIs.
  */
 import { NpyError, vectorFromNpy, writeNpy } from '../../models/npy.ts';
-import type { ModelSource, VectorEntry, VectorRecipe } from '../store/domain.ts';
+import type { ModelSource, VectorEntry, VectorRecipe } from '../domain.ts';
 
 /** Every refused import is one of these; the message names the file and the reason. */
 export class VectorFileError extends Error {

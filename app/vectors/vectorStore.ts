@@ -3,8 +3,8 @@
  * Entries are stored as they are: structured clone keeps the Float32Array.
  */
 import type { DBSchema, IDBPDatabase } from 'idb';
+import type { VectorEntry } from '../domain.ts';
 import { lazyDatabase } from '../storage/lazyDatabase.ts';
-import type { VectorEntry } from '../store/domain.ts';
 
 const DB_NAME = 'lenslab';
 const DB_VERSION = 1;

@@ -1,11 +1,11 @@
 /** window.__lenslab: data only (no functions), for e2e tests and debugging in the console. */
-import type { LoadResult, WorkerRunResult } from '../../workers/api.ts';
-import type { Backend, ModelInfo } from '../../workers/engine/types.ts';
-import type { DeckStore, SlideStatus, SlideTiming } from '../deck/deckStore.ts';
+import type { LoadResult, WorkerRunResult } from '../workers/api.ts';
+import type { Backend, ModelInfo } from '../workers/engine/types.ts';
+import type { DeckStore, SlideStatus, SlideTiming } from './deck/deckStore.ts';
 import type { Interventions, TrackedTokens } from './domain.ts';
-import type { LensStore } from './lensStore.ts';
-import type { RunStats } from './runSlice.ts';
-import type { AppError } from './types.ts';
+import type { LensStore } from './store/lensStore.ts';
+import type { RunStats } from './store/runSlice.ts';
+import type { AppError } from './store/types.ts';
 
 export interface LensLabWindowState {
   modelStatus: string;

@@ -2,7 +2,7 @@
  * The app's domain types, shared by the store, the URL codec, the views and the tests.
  * Views receive these as props; only the store knows about the worker.
  */
-import type { StateResult, Token, TopEntry } from '../../workers/engine/types.ts';
+import type { StateResult, Token, TopEntry } from '../workers/engine/types.ts';
 
 /** Where a model comes from: the offline built-in (random weights) or a Hub repository. */
 export type ModelSource = { source: 'builtin' } | { source: 'hub'; repo: string; revision: string };

@@ -2,7 +2,7 @@
  * Pure helpers for the intervention slots: drag ids, block ranges (one gesture covers several blocks),
  * labels for slots and announcements, and reducers on Interventions that a store can use as is.
  */
-import type { InterventionMode, Interventions, Slot, SublayerKind, VectorEntry } from '../store/domain.ts';
+import type { InterventionMode, Interventions, Slot, SublayerKind, VectorEntry } from '../domain.ts';
 
 const SLOT_PREFIX = 'slot:';
 const VECTOR_PREFIX = 'vector:';
