@@ -9,6 +9,7 @@ import {
   type DeviceLimits,
   type EngineMemory,
   type EngineWorkerApi,
+  type ErrorCode,
   type HubLocation,
   isWorkerErrorPayload,
   type LoadOptions,
@@ -24,11 +25,8 @@ export class EngineClientError extends Error {
   override name = 'EngineClientError';
   constructor(
     message: string,
-    /**
-     * The engine's EngineError code, a WorkerError or DownloadError code, or 'worker-crashed' /
-     * 'worker-terminated' / 'cancelled'.
-     */
-    readonly code?: string,
+    /** The worker's code for the error, or the client's own ('worker-crashed', 'worker-terminated', 'cancelled'). */
+    readonly code?: ErrorCode,
     /** A failed load: the model loaded before is still (or again) loaded. */
     readonly keptPrevious?: boolean,
   ) {

@@ -1,14 +1,19 @@
 /** Reads a checkpoint folder in the Hub's layout (config.json, model.safetensors, tokenizer.json). */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { CodedError } from '../models/errors.ts';
 import { GPT2_KEEP_POLICY } from '../models/gpt2/weights.ts';
 import { buildGpt2TokenizerJson } from '../models/tokenizer/gpt2TokenizerJson.ts';
 import { loadGpt2TokenizerJsonFromPackage } from '../models/tokenizer/nodeAssets.ts';
 import type { ModelFiles } from '../workers/engine/types.ts';
 import { readFileInPieces } from './checkpointFile.ts';
 
-export class CliError extends Error {
+export class CliError extends CodedError<'bad-cli-input'> {
   override name = 'CliError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-cli-input', options);
+  }
 }
 
 export interface LoadedModelDir {

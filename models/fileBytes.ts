@@ -4,6 +4,7 @@
  * data with 32-bit offsets. Pieces also let a reader keep only the byte ranges it needs (the tensors a
  * model uses) while the whole file streams past a hash and into the cache.
  */
+import { CodedError } from './errors.ts';
 
 export interface BytePiece {
   /** Offset of the piece's first byte in the file. */
@@ -21,8 +22,11 @@ export interface FileBytes {
 /** Default piece size: big enough that few tensors straddle two pieces, far below every limit. */
 export const PIECE_BYTES = 256 * 1024 * 1024;
 
-export class MissingBytesError extends Error {
+export class MissingBytesError extends CodedError<'missing-bytes'> {
   override name = 'MissingBytesError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'missing-bytes', options);
+  }
 }
 
 export function fileBytesOf(bytes: Uint8Array): FileBytes {

@@ -5,6 +5,7 @@
  * Only little-endian float arrays are supported: that is what o-vectors are released as.
  * Pure TypeScript (no Node APIs): the browser uses it too.
  */
+import { CodedError } from './errors.ts';
 import { floatToHalf, halfToFloat } from './safetensors.ts';
 
 export type NpyDtype = 'float32' | 'float16' | 'float64';
@@ -18,8 +19,11 @@ export interface NpyArray {
 }
 
 /** Every problem with a .npy file is one of these, with a message that names the file and the problem. */
-export class NpyError extends Error {
+export class NpyError extends CodedError<'bad-npy'> {
   override name = 'NpyError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-npy', options);
+  }
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

@@ -3,6 +3,7 @@
  * 8-byte little-endian header length, a JSON header, then the raw tensor bytes.
  * The reader validates everything it relies on and never copies tensor bytes.
  */
+import { CodedError } from './errors.ts';
 import { type FileBytes, fileBytesOf, isFileBytes, type KeepPolicy, readRange } from './fileBytes.ts';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -26,8 +27,11 @@ export interface SafetensorsFile {
 }
 
 /** Every problem with a checkpoint file is one of these, with a message that names the problem. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends CodedError<'bad-safetensors'> {
   override name = 'SafetensorsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-safetensors', options);
+  }
 }
 
 const MAX_HEADER_BYTES = 100_000_000;

@@ -3,7 +3,8 @@
  * Errors cross the worker boundary as plain objects: Comlink keeps only message/name/stack of an
  * Error, and the app needs the engine's error codes (e.g. 'prompt-too-long').
  */
-import type { DownloadErrorCode, DownloadProgress, FileReport } from '../models/hub/download.ts';
+import { CodedError, type ErrorCode, errorCodeOf, type WorkerErrorCode } from '../models/errors.ts';
+import type { DownloadProgress, FileReport } from '../models/hub/download.ts';
 import type { FitLimits, FitResult, ModelShape, Precision } from '../models/hub/fit.ts';
 import type {
   Backend,
@@ -57,18 +58,12 @@ export type LoadProgress =
   | { stage: 'restore'; name: string };
 
 /**
- * Why a load failed. Every load error carries one: download and cache (DownloadErrorCode), the fit
+ * Why a load failed (models/errors.ts). Every load error carries one: download and cache, the fit
  * check, a checkpoint or config the engine cannot read ('bad-model'), session creation ('out-of-memory'
  * or 'session-failed'), cancellation.
  */
-export type LoadErrorCode =
-  | DownloadErrorCode
-  | 'model-too-large'
-  | 'load-cancelled'
-  | 'bad-model'
-  | 'out-of-memory'
-  | 'session-failed'
-  | 'device-lost';
+export type { ErrorCode, LoadErrorCode } from '../models/errors.ts';
+export { CodedError, errorCodeOf } from '../models/errors.ts';
 
 /** A model as a link or the picker names it, before anything big is downloaded. */
 export interface ModelInspection {
@@ -185,35 +180,35 @@ export interface WorkerErrorPayload {
   lensWorkerError: true;
   name: string;
   message: string;
-  code?: string;
+  code?: ErrorCode;
   stack?: string;
   /** A failed load: the model that was loaded before is still (or again) loaded. */
   keptPrevious?: boolean;
 }
 
 /** An error with a code for the app (engine errors have their own class with codes). */
-export class WorkerError extends Error {
+export class WorkerError extends CodedError<WorkerErrorCode> {
   override name = 'WorkerError';
   constructor(
     message: string,
-    readonly code: 'multi-token' | 'empty-token' | LoadErrorCode,
+    code: WorkerErrorCode,
     /** For load errors: whether the previous model is still loaded. */
     readonly keptPrevious?: boolean,
   ) {
-    super(message);
+    super(message, code);
   }
 }
 
 export function toWorkerErrorPayload(error: unknown): WorkerErrorPayload {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
+    const code = errorCodeOf(error);
     const kept = (error as { keptPrevious?: unknown }).keptPrevious;
     return {
       lensWorkerError: true,
       name: error.name,
       message: error.message,
       stack: error.stack,
-      ...(typeof code === 'string' ? { code } : {}),
+      ...(code ? { code } : {}),
       ...(typeof kept === 'boolean' ? { keptPrevious: kept } : {}),
     };
   }

@@ -76,7 +76,7 @@ export interface ModelSlice {
   noteBackendFallback(reason: string): void;
   dismissLoadError(): void;
   /** The worker died and the model with it: nothing runs until a load (the rest of the state stays). */
-  noteWorkerLost(error: { message: string; code?: string }): void;
+  noteWorkerLost(error: AppError): void;
 }
 
 export function choiceOf(source: ModelSource): ModelChoice | undefined {

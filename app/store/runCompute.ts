@@ -4,7 +4,7 @@
  * the heatmap. Progress goes to a RunStream as it comes; the outcome is everything the store shows.
  * No store access here: runController.ts decides when these run and where their results go.
  */
-import type { WorkerRunResult } from '../../workers/api.ts';
+import { CodedError, type WorkerRunResult } from '../../workers/api.ts';
 import type { StateResult, Token } from '../../workers/engine/types.ts';
 import type { Interventions, LensGrid, TrackedTokens, VectorEntry } from '../domain.ts';
 import type { EngineClient } from '../engineClient.ts';
@@ -94,8 +94,10 @@ export interface RunEngine {
 }
 
 /** Coded like the engine's own cancellation, so every follower treats both alike. */
-export class Cancelled extends Error {
-  readonly code = 'cancelled';
+export class Cancelled extends CodedError<'cancelled'> {
+  constructor(message: string) {
+    super(message, 'cancelled');
+  }
 }
 
 export function throwIfAborted(signal: AbortSignal): void {

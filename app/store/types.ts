@@ -1,5 +1,6 @@
 /** The store's combined state type, its dependencies, and the slice-creator signature. */
 import type { StateCreator } from 'zustand';
+import { type ErrorCode, errorCodeOf } from '../../workers/api.ts';
 import type { VectorEntry } from '../domain.ts';
 import type { EngineClient } from '../engineClient.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
@@ -25,7 +26,7 @@ export type SliceCreator<T> = StateCreator<LensState, [], [], T>;
 
 export interface AppError {
   message: string;
-  code?: string;
+  code?: ErrorCode;
 }
 
 /** Where the library lives between visits (IndexedDB in the app, memory in tests). */
@@ -60,8 +61,8 @@ export interface StoreDeps {
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+    const code = errorCodeOf(error);
+    return { message: error.message, ...(code ? { code } : {}) };
   }
   return { message: String(error) };
 }

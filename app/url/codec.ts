@@ -8,6 +8,7 @@
  * (float16: 2,731 base64url characters, which deflate only brings back to ~2.2 KB of bytes) and six
  * slots is about 3.2 KB of hash (tests/urlState.test.ts measures it: 3,227); without vectors ~280.
  */
+import { CodedError } from '../../models/errors.ts';
 import { defaultState, type SharedStateV1, validateState } from './stateSchema.ts';
 import { base64UrlDecode, base64UrlEncode } from './vectorData.ts';
 
@@ -23,7 +24,11 @@ export interface Decoded {
 }
 
 /** Thrown by `inflateRaw` when the output would pass its limit. */
-export class TooLarge extends Error {}
+export class TooLarge extends CodedError<'link-too-large'> {
+  constructor(message: string) {
+    super(message, 'link-too-large');
+  }
+}
 
 /** Runs bytes through a (de)compression stream, stopping once the output passes `maxBytes`. */
 async function transform(
@@ -44,7 +49,7 @@ async function transform(
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new TooLarge();
+      throw new TooLarge(`the link's state would inflate past ${maxBytes} bytes`);
     }
     chunks.push(value);
   }

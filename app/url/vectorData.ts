@@ -2,6 +2,7 @@
  * Vectors in links and decks: float16, little-endian, base64url ("data"). A 1024-d vector is 2,048
  * bytes -> 2,731 characters. Part of the schema (app/url/stateSchema.ts), kept apart as its codec.
  */
+import { CodedError } from '../../models/errors.ts';
 import { floatToHalf, halfToFloat } from '../../models/safetensors.ts';
 
 /** Largest vector a link may carry (values); GPT-2 XL is 1,600. */
@@ -26,8 +27,11 @@ export function base64UrlEncode(bytes: Uint8Array): string {
   return out;
 }
 
-export class Base64Error extends Error {
+export class Base64Error extends CodedError<'bad-base64'> {
   override name = 'Base64Error';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-base64', options);
+  }
 }
 
 /** Strict base64url (no padding, no whitespace); throws Base64Error. */

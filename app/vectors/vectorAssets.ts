@@ -3,6 +3,7 @@
  * path and kept in Cache Storage so that a prepared talk needs no network. Paths were checked by the
  * schema (isVectorAsset): relative, .npy, inside the vectors folder.
  */
+import { CodedError } from '../../models/errors.ts';
 import { NpyError, parseNpy, shapeRepr } from '../../models/npy.ts';
 import { isVectorAsset } from '../url/stateSchema.ts';
 
@@ -16,8 +17,11 @@ export interface AssetVector {
   from: 'cache' | 'network';
 }
 
-export class VectorAssetError extends Error {
+export class VectorAssetError extends CodedError<'bad-vector-asset'> {
   override name = 'VectorAssetError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-vector-asset', options);
+  }
 }
 
 export interface VectorAssetLoader {

@@ -3,12 +3,16 @@
  * (float32 (d,), as numpy.save writes it) or to a LensLab JSON list that keeps names and recipes.
  * Pure: no DOM, no Node APIs.
  */
+import { CodedError } from '../../models/errors.ts';
 import { NpyError, vectorFromNpy, writeNpy } from '../../models/npy.ts';
 import type { ModelSource, VectorEntry, VectorRecipe } from '../domain.ts';
 
 /** Every refused import is one of these; the message names the file and the reason. */
-export class VectorFileError extends Error {
+export class VectorFileError extends CodedError<'bad-vector-file'> {
   override name = 'VectorFileError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-vector-file', options);
+  }
 }
 
 export interface ImportedVector {

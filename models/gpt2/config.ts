@@ -1,4 +1,5 @@
 /** GPT-2 family configuration as Hugging Face's config.json states it. */
+import { CodedError } from '../errors.ts';
 
 export interface Gpt2Config {
   readonly modelType: 'gpt2';
@@ -13,8 +14,11 @@ export interface Gpt2Config {
 
 export const SUPPORTED_MODEL_TYPES = ['gpt2'] as const;
 
-export class ModelConfigError extends Error {
+export class ModelConfigError extends CodedError<'bad-config'> {
   override name = 'ModelConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-config', options);
+  }
 }
 
 const SUPPORTED_ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh'];

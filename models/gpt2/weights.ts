@@ -3,11 +3,15 @@
  * Names come with or without the `transformer.` prefix; `attn.bias` and `attn.masked_bias` are
  * buffers (causal mask constants), not weights; `lm_head.weight` is tied to `wte` unless present.
  */
+import { CodedError } from '../errors.ts';
 import { type SafetensorsFile, safetensorsKeepPolicy, type TensorInfo } from '../safetensors.ts';
 import type { Gpt2Config } from './config.ts';
 
-export class ModelWeightsError extends Error {
+export class ModelWeightsError extends CodedError<'bad-weights'> {
   override name = 'ModelWeightsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'bad-weights', options);
+  }
 }
 
 export interface BlockWeights {

@@ -3,30 +3,24 @@
  * server will not resume, and passes every byte, in order, to a sink that hashes it, keeps the ranges
  * the caller wants and writes it to the cache. The whole file is never one buffer.
  */
+import { CodedError, type DownloadErrorCode } from '../errors.ts';
 import { type FileBytes, FileBytesWriter, type KeepPolicy } from '../fileBytes.ts';
 import type { CacheWriter, FileCache } from './fileCache.ts';
 import { type StreamHash, sha256Stream, xxh64Stream } from './hashing.ts';
 import type { ProgressTracker } from './progress.ts';
 
-export type DownloadErrorCode =
-  | 'http'
-  | 'network'
-  | 'size-mismatch'
-  | 'hash-mismatch'
-  | 'cancelled'
-  /** The server answered, but not as the Hub does (no size or ETag: e.g. CORS hiding the headers). */
-  | 'bad-response';
+export type { DownloadErrorCode } from '../errors.ts';
 
-export class DownloadError extends Error {
+export class DownloadError extends CodedError<DownloadErrorCode> {
   override name = 'DownloadError';
   constructor(
     message: string,
-    readonly code: DownloadErrorCode,
+    code: DownloadErrorCode,
     readonly file?: string,
     readonly url?: string,
     readonly status?: number,
   ) {
-    super(message);
+    super(message, code);
   }
 }
 

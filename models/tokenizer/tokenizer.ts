@@ -2,12 +2,14 @@
  * Exact GPT-2 (byte-level BPE) tokenization on top of @huggingface/tokenizers, plus the token ⇄ text
  * mapping the logit lens needs: token texts are the UTF-8 decoding of each token's bytes.
  */
+
 import {
   ByteLevelPreTokenizer,
   type PreTokenizer,
   SequencePreTokenizer,
   Tokenizer,
 } from '@huggingface/tokenizers';
+import { CodedError } from '../errors.ts';
 
 /**
  * GPT-2's split regex with `\s` spelled as Unicode White_Space. That is what `\s` means in the Python
@@ -23,10 +25,10 @@ function applyExactByteLevelSplit(pre: PreTokenizer | null): void {
   else if (pre instanceof SequencePreTokenizer) pre.tokenizers.forEach(applyExactByteLevelSplit);
 }
 
-export class TokenizerError extends Error {
+export class TokenizerError extends CodedError<'bad-tokenizer'> {
+  override name = 'TokenizerError';
   constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerError';
+    super(message, 'bad-tokenizer');
   }
 }
 

@@ -4,7 +4,13 @@
  * loads and runs. The benchmark drives the app's run controller through it too (bench/live.ts).
  */
 import { type EngineClient, EngineClientError } from '../../app/engineClient.ts';
-import type { LoadResult, ModelLocation, WorkerRunResult } from '../../workers/api.ts';
+import {
+  type ErrorCode,
+  errorCodeOf,
+  type LoadResult,
+  type ModelLocation,
+  type WorkerRunResult,
+} from '../../workers/api.ts';
 import { LensEngine, type LoadOptions } from '../../workers/engine/engine.ts';
 import type { OrtRuntime } from '../../workers/engine/ortRuntime.ts';
 import type { LensRequest, ModelFiles } from '../../workers/engine/types.ts';
@@ -28,7 +34,7 @@ export interface InProcessClient extends EngineClient {
   /** Runs started and how many were aborted by their signal. */
   aborted: number;
   /** The next load rejects with this code (e.g. 'http', 'load-cancelled'). */
-  failNextLoad(code: string, message?: string): void;
+  failNextLoad(code: ErrorCode, message?: string): void;
   /** The next run resolves with fellBack set, as after a lost GPU device. */
   fallBackNextRun(reason: string): void;
   /** Every run waits this long before it reaches the engine (time to supersede it). */
@@ -44,7 +50,7 @@ export function inProcessClient(
   runtime?: InProcessRuntime,
 ): InProcessClient {
   let engine: LensEngine | null = null;
-  let loadFailure: { code: string; message: string } | null = null;
+  let loadFailure: { code: ErrorCode; message: string } | null = null;
   let fallBackReason: string | null = null;
   let runDelay = 0;
   /** Repos whose files count as cached (inspect); tests add to it. */
@@ -116,7 +122,7 @@ export function inProcessClient(
       try {
         return engine.tokenize(text);
       } catch (error) {
-        throw new EngineClientError((error as Error).message, (error as { code?: string }).code);
+        throw new EngineClientError((error as Error).message, errorCodeOf(error));
       }
     },
     tokenIdOf: async (text) => {
@@ -128,7 +134,7 @@ export function inProcessClient(
           text,
         );
       } catch (error) {
-        throw new EngineClientError((error as Error).message, (error as { code?: string }).code);
+        throw new EngineClientError((error as Error).message, errorCodeOf(error));
       }
     },
     run: async (request, options = {}) => {
@@ -149,7 +155,7 @@ export function inProcessClient(
         }
         return result;
       } catch (error) {
-        throw new EngineClientError((error as Error).message, (error as { code?: string }).code);
+        throw new EngineClientError((error as Error).message, errorCodeOf(error));
       }
     },
     decodeVectors: async (vectors, topK) => {

@@ -1,4 +1,5 @@
 /** The engine's public types: what the worker API, the CLI and the app exchange. No DOM, no ORT. */
+import { CodedError, type EngineErrorCode } from '../../models/errors.ts';
 import type { ResidualKind } from '../../models/gpt2/config.ts';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu' | 'node-webgpu';
@@ -145,22 +146,8 @@ export interface LensResult {
   trunksReused?: number;
 }
 
-export class EngineError extends Error {
+export class EngineError extends CodedError<EngineErrorCode> {
   override name = 'EngineError';
-  constructor(
-    message: string,
-    readonly code:
-      | 'prompt-too-long'
-      | 'empty-prompt'
-      | 'bad-vector'
-      | 'bad-token'
-      | 'bad-request'
-      | 'cancelled'
-      | 'no-model'
-      | 'device-lost',
-  ) {
-    super(message);
-  }
 }
 
 export type { ModelFiles } from '../../models/modelFiles.ts';

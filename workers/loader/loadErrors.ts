@@ -2,12 +2,7 @@
  * Every load failure as a WorkerError with a code: the app decides what to say and what to keep from
  * the code alone, never from the class or the wording of whatever threw.
  */
-import { MissingBytesError } from '../../models/fileBytes.ts';
-import { ModelConfigError } from '../../models/gpt2/config.ts';
-import { ModelWeightsError } from '../../models/gpt2/weights.ts';
-import { DownloadError } from '../../models/hub/download.ts';
-import { SafetensorsError } from '../../models/safetensors.ts';
-import { TokenizerError } from '../../models/tokenizer/tokenizer.ts';
+import { type ErrorCode, errorCodeOf, isLoadErrorCode } from '../../models/errors.ts';
 import { type LoadErrorCode, WorkerError } from '../api.ts';
 
 /** Where the load was: getting the files, or building the sessions from them. */
@@ -16,20 +11,19 @@ export type LoadPhase = 'files' | 'sessions';
 const OUT_OF_MEMORY =
   /out of memory|bad_alloc|allocation fail|failed to allocate|array buffer allocation|memory access out of bounds|Aborted\(/i;
 
+/** A model file that cannot be read: the checkpoint, its config, its weights or its tokenizer. */
+const UNREADABLE_MODEL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'bad-safetensors',
+  'bad-config',
+  'bad-weights',
+  'missing-bytes',
+  'bad-tokenizer',
+]);
+
 function codeOf(error: unknown, phase: LoadPhase): LoadErrorCode {
-  if (error instanceof WorkerError && error.code !== 'multi-token' && error.code !== 'empty-token')
-    return error.code;
-  if (error instanceof DownloadError) return error.code === 'cancelled' ? 'load-cancelled' : error.code;
-  if (
-    error instanceof SafetensorsError ||
-    error instanceof ModelConfigError ||
-    error instanceof ModelWeightsError ||
-    error instanceof MissingBytesError ||
-    error instanceof TokenizerError ||
-    error instanceof SyntaxError
-  ) {
-    return 'bad-model';
-  }
+  const code = errorCodeOf(error);
+  if (isLoadErrorCode(code)) return code === 'cancelled' ? 'load-cancelled' : code;
+  if ((code && UNREADABLE_MODEL.has(code)) || error instanceof SyntaxError) return 'bad-model';
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof RangeError || OUT_OF_MEMORY.test(message)) return 'out-of-memory';
   return phase === 'sessions' ? 'session-failed' : 'network';
