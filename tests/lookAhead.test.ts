@@ -13,6 +13,9 @@ import {
   type RunControllerOptions,
   startRunController,
 } from '../app/store/runController.ts';
+import { toSharedState } from '../app/store/urlSync.ts';
+import { encodeState } from '../app/url/codec.ts';
+import type { SharedVector } from '../app/url/stateTypes.ts';
 import type { WorkerRunResult } from '../workers/api.ts';
 import { testCheckpoint } from './support/checkpoints.ts';
 import { type InProcessClient, inProcessClient } from './support/inProcessClient.ts';
@@ -314,5 +317,26 @@ describe('look-ahead', () => {
     await s.controller.idle();
     expect(s.store.getState().runError?.code).toBe('prompt-too-long');
     expect(s.store.getState().control).toBeUndefined();
+  });
+});
+
+describe('look-ahead and the link', () => {
+  it("the next slide's vectors, added aside, stay out of the link until a slot uses them", async () => {
+    const { s, vector } = await withSlide();
+    const before = toSharedState(s.store.getState());
+    // as talk mode's look-ahead adds the next slide's vectors: transient, used by no slot yet
+    const aside: SharedVector = {
+      id: 'next-slide-vector',
+      name: 'next slide',
+      recipe: { ...vector.recipe!, block: 0 },
+    };
+    s.store.getState().addPendingVectors([aside], [aside.id]);
+    expect(await encodeState(toSharedState(s.store.getState()))).toBe(await encodeState(before));
+    // once shown (a slot uses it), it is part of the state and travels
+    s.store.getState().setInterventions({
+      scope: 'all',
+      slots: [{ block: 1, kind: 'ffn', mode: 'replace', vectorId: aside.id }],
+    });
+    expect(toSharedState(s.store.getState()).vectors.map((v) => v.id)).toContain(aside.id);
   });
 });

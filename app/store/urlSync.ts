@@ -55,9 +55,13 @@ export function toSharedState(s: LensState): SharedStateV1 {
     // an imported vector has no recipe: it travels as data, but only when a slot uses it (links stay short)
     else if (used.has(v.id)) shared.push({ id: v.id, name: v.name, data: encodeVector(v.data) });
   };
+  // a deck's vectors (talk mode's look-ahead adds the next slide's) travel only once a slot uses them:
+  // presenting never rewrites the address bar with what is not on screen
+  const transient = new Set(s.transientVectorIds);
+  const linked = (id: string): boolean => used.has(id) || !transient.has(id);
   for (const v of s.vectors) if (used.has(v.id)) add(v);
-  for (const p of s.pendingVectors) shared.push(p);
-  for (const v of s.vectors) if (!used.has(v.id)) add(v);
+  for (const p of s.pendingVectors) if (linked(p.id)) shared.push(p);
+  for (const v of s.vectors) if (!used.has(v.id) && linked(v.id)) add(v);
   const vectors = shared.slice(0, MAX_LINK_VECTORS);
   const ids = new Set(vectors.map((v) => v.id));
   const slots: InterventionSlot[] = s.interventions.slots
