@@ -5,6 +5,9 @@
  */
 import type {
   EngineMemory,
+  ExperimentExampleResult,
+  ExperimentRequest,
+  ExperimentRunOptions,
   LoadOptions,
   LoadProgress,
   LoadResult,
@@ -20,7 +23,9 @@ import {
   type Token,
   type TopEntry,
 } from '../engine/types.ts';
+import type { ExperimentEngine, Progress } from '../experiments/index.ts';
 import { singleToken } from '../tokenLookup.ts';
+import { runExperimentRequest } from './experimentRunner.ts';
 import { type HostDeps, ModelHost } from './modelHost.ts';
 
 export interface ServiceDeps extends HostDeps {
@@ -158,6 +163,26 @@ export function createEngineService(deps: ServiceDeps) {
       }),
 
     cancel: (runId: number): void => runs.get(runId)?.abort(),
+
+    runExperiment: (
+      request: ExperimentRequest,
+      options: ExperimentRunOptions,
+      onProgress: ((progress: Progress) => void) | undefined,
+      onResults: ((results: ExperimentExampleResult[]) => void) | undefined,
+      runId: number,
+    ) =>
+      withController(runs, runId, (signal) => {
+        // every batch goes through the fallback, so a lost device costs one batch, not the run
+        const engine: ExperimentEngine = {
+          get info() {
+            return host.requireLoaded().engine.info;
+          },
+          tokenize: (text) => host.requireLoaded().engine.tokenize(text),
+          run: async (lensRequest, runOptions) =>
+            (await withFallback((e) => e.run(lensRequest, runOptions ?? { signal }), signal)).value,
+        };
+        return runExperimentRequest(engine, request, options, { signal, onProgress, onResults });
+      }),
 
     decodeVectors: async (
       vectors: Float32Array[],
