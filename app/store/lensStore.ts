@@ -4,6 +4,7 @@
  * (urlSync.ts); neither is a slice, both only read and write the store.
  */
 import { create } from 'zustand';
+import { createExperimentSlice } from './experimentSlice.ts';
 import { createInterventionSlice } from './interventionSlice.ts';
 import { createLinkedModelSlice } from './linkedModelSlice.ts';
 import { createModelSlice } from './modelSlice.ts';
@@ -30,6 +31,7 @@ export function createLensStore(deps: StoreDeps) {
     ...createInterventionSlice(...a),
     ...createViewSlice(...a),
     ...createShareSlice(...a),
+    ...createExperimentSlice(deps)(...a),
   }));
 
   let lastAutoReload = Number.NEGATIVE_INFINITY;

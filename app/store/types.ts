@@ -1,8 +1,10 @@
 /** The store's combined state type, its dependencies, and the slice-creator signature. */
 import type { StateCreator } from 'zustand';
 import type { EngineClient } from '../engineClient.ts';
+import type { ExperimentPersistence } from '../experiments/experimentPersistence.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
 import type { VectorEntry } from './domain.ts';
+import type { ExperimentSlice } from './experimentSlice.ts';
 import type { InterventionSlice } from './interventionSlice.ts';
 import type { LinkedModelSlice } from './linkedModelSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';
@@ -19,7 +21,8 @@ export type LensState = ModelSlice &
   VectorSlice &
   InterventionSlice &
   ViewSlice &
-  ShareSlice;
+  ShareSlice &
+  ExperimentSlice;
 
 export type SliceCreator<T> = StateCreator<LensState, [], [], T>;
 
@@ -54,6 +57,10 @@ export interface StoreDeps {
   vectorAssets?: VectorAssetLoader;
   /** For the Hub reachability probe; default globalThis.fetch. */
   fetch?: typeof fetch;
+  /** Experiment results between visits (IndexedDB in the app, memory in tests); none: nothing kept. */
+  experiments?: ExperimentPersistence;
+  /** Reads a built-in data set's file (a path under public/data/). */
+  fetchData?: (file: string) => Promise<string>;
   /** Saves a file (exports); default an <a download>. */
   download?: (blob: Blob, filename: string) => void;
 }
