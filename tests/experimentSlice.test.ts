@@ -195,6 +195,7 @@ describe('experiment persistence and links', () => {
       mode: 'add' as const,
       scale: 2.5,
       positions: 'last' as const,
+      batch: 4,
     };
     const search = writeExperimentParams('?backend=wasm', 'experiments', settings);
     expect(search).toContain('backend=wasm');

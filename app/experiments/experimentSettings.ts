@@ -28,6 +28,8 @@ export interface ExperimentSettings {
   positions: 'all' | 'last';
   /** Ablation: K steps. */
   steps: number;
+  /** Prompts per engine run (the module's default 32); results do not depend on it. */
+  batch?: number;
 }
 
 /** The paper's data sets for each figure: what a fresh pick of the experiment starts with. */

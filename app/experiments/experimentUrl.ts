@@ -25,6 +25,7 @@ export const EXPERIMENT_PARAMS = [
   'scale',
   'positions',
   'steps',
+  'batch',
 ] as const;
 
 const KINDS: readonly ExperimentKind[] = ['stages', 'ovector', 'ablate'];
@@ -76,6 +77,8 @@ export function readExperimentParams(search: string): ExperimentLink | undefined
   };
   const limit = number('limit', (n) => Number.isInteger(n) && n >= 1);
   if (limit !== undefined) settings.limit = limit;
+  const batch = number('batch', (n) => Number.isInteger(n) && n >= 1 && n <= 256);
+  if (batch !== undefined) settings.batch = batch;
   const vector = params.get('vector');
   if (vector) settings.vector = vector;
   const blocks = params.get('blocks');
@@ -104,6 +107,7 @@ export function writeExperimentParams(search: string, page: AppPage, settings: E
     if (settings.scale !== d.scale) params.set('scale', String(settings.scale));
     if (settings.positions !== d.positions) params.set('positions', settings.positions);
     if (settings.steps !== d.steps) params.set('steps', String(settings.steps));
+    if (settings.batch !== undefined) params.set('batch', String(settings.batch));
   }
   const text = params.toString();
   return text ? `?${text}` : '';

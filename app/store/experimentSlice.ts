@@ -205,6 +205,7 @@ export const createExperimentSlice =
         const abort = new AbortController();
         controller = abort;
         set({ experimentRunning: true, experimentError: undefined });
+        const batchSize = options.batchSize ?? get().experimentSettings.batch;
         try {
           const parts = await prepare(mine);
           for (const [index, { part, request }] of parts.entries()) {
@@ -213,7 +214,7 @@ export const createExperimentSlice =
             try {
               const run = await runThroughStore(deps.client, deps.experiments, request, part.key!, {
                 signal: abort.signal,
-                ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+                ...(batchSize ? { batchSize } : {}),
                 onProgress: (progress) => patchPart(mine, index, { progress }),
               });
               patchPart(mine, index, {

@@ -43,6 +43,11 @@ function isRequestError(error: unknown): boolean {
   return error instanceof EngineError && error.code !== 'device-lost';
 }
 
+/** Resolves after pending messages (a cancel) have been handled. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export function createEngineService(deps: ServiceDeps) {
   const host = new ModelHost(deps);
   const runs = new Map<number, AbortController>();
@@ -178,8 +183,12 @@ export function createEngineService(deps: ServiceDeps) {
             return host.requireLoaded().engine.info;
           },
           tokenize: (text) => host.requireLoaded().engine.tokenize(text),
-          run: async (lensRequest, runOptions) =>
-            (await withFallback((e) => e.run(lensRequest, runOptions ?? { signal }), signal)).value,
+          run: async (lensRequest, runOptions) => {
+            // a batch can finish without a macrotask in between (ORT's wasm run resolves at once):
+            // let cancel() and other calls in before the next one, or they wait for the whole run
+            await yieldToEventLoop();
+            return (await withFallback((e) => e.run(lensRequest, runOptions ?? { signal }), signal)).value;
+          },
         };
         return runExperimentRequest(engine, request, options, { signal, onProgress, onResults });
       }),
