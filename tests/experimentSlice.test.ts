@@ -4,36 +4,27 @@
  * running), uploads report bad rows by line, and an example opens in the single-prompt views with
  * the run's intervention. Also the persistence journal and the URL's query string.
  */
-import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryExperimentPersistence, resultJournal } from '../app/experiments/experimentPersistence.ts';
 import { DEFAULT_EXPERIMENT_SETTINGS } from '../app/experiments/experimentSettings.ts';
 import { readExperimentParams, writeExperimentParams } from '../app/experiments/experimentUrl.ts';
-import { createLensStore, type LensStore } from '../app/store/lensStore.ts';
+import type { LensStore } from '../app/store/lensStore.ts';
 import type { OvectorResult, StagesResult } from '../workers/experiments/index.ts';
 import { testCheckpoint } from './support/checkpoints.ts';
-import { type InProcessClient, inProcessClient } from './support/inProcessClient.ts';
+import { experimentStore } from './support/experimentStore.ts';
+import type { InProcessClient } from './support/inProcessClient.ts';
 
 const builtin = testCheckpoint('builtin', { nLayer: 2, nEmbd: 32, nHead: 2, nPositions: 128, seed: 5 }).files;
-const fetchData = (file: string) => readFile(new URL(`../public/data/${file}`, import.meta.url), 'utf8');
-
 const clients: InProcessClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.dispose();
 });
 
 async function ready(persistence = memoryExperimentPersistence()) {
-  const client = inProcessClient({ builtin });
-  clients.push(client);
-  const store = createLensStore({
-    client,
-    builtinUrl: '/generated/builtin/',
-    fetch: async () => new Response(null, { status: 200 }),
-    experiments: persistence,
-    fetchData,
-  });
-  expect(await store.getState().loadModel({ source: 'builtin' })).toBe(true);
-  return { store, client, persistence };
+  const setup = await experimentStore(builtin, persistence);
+  clients.push(setup.client);
+  expect(setup.loaded).toBe(true);
+  return setup;
 }
 
 const runCalls = (client: InProcessClient) => client.calls.filter((c) => c.method === 'runExperiment').length;

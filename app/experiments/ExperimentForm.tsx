@@ -4,6 +4,7 @@ import type { ExperimentKind } from '../../workers/api.ts';
 import { BUILTIN_DATASETS, defaultOvectorBlocks, FIGURE5_TASKS } from '../../workers/experiments/index.ts';
 import { useLens, useLensPick } from '../components/useLens.ts';
 import { datasetRole, datasetSlots, EXPERIMENT_TITLES } from './experimentSettings.ts';
+import { LimitInput } from './LimitInput.tsx';
 
 const KINDS: ExperimentKind[] = ['stages', 'ovector', 'ablate'];
 
@@ -101,20 +102,12 @@ export function ExperimentForm(): ReactElement {
           </span>
         );
       })}
-      <label>
-        Limit{' '}
-        <input
-          type="number"
-          min={1}
-          data-testid="experiment-limit"
-          value={settings.limit ?? ''}
-          placeholder="all"
-          onChange={(e) => {
-            const n = Number(e.target.value);
-            s.set({ limit: e.target.value === '' || !(n >= 1) ? undefined : Math.floor(n) });
-          }}
-        />
-      </label>
+      <LimitInput
+        label="Limit"
+        testId="experiment-limit"
+        value={settings.limit}
+        onChange={(limit) => s.set({ limit })}
+      />
       {kind === 'ovector' ? (
         <>
           <label>

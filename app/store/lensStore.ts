@@ -9,6 +9,7 @@ import { createInterventionSlice } from './interventionSlice.ts';
 import { createLinkedModelSlice } from './linkedModelSlice.ts';
 import { createModelSlice } from './modelSlice.ts';
 import { createPromptSlice } from './promptSlice.ts';
+import { createReproduceSlice } from './reproduceSlice.ts';
 import { createRunSlice } from './runSlice.ts';
 import { createShareSlice } from './shareSlice.ts';
 import type { LensState, StoreDeps } from './types.ts';
@@ -32,6 +33,7 @@ export function createLensStore(deps: StoreDeps) {
     ...createViewSlice(...a),
     ...createShareSlice(...a),
     ...createExperimentSlice(deps)(...a),
+    ...createReproduceSlice(...a),
   }));
 
   let lastAutoReload = Number.NEGATIVE_INFINITY;

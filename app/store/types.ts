@@ -9,6 +9,7 @@ import type { InterventionSlice } from './interventionSlice.ts';
 import type { LinkedModelSlice } from './linkedModelSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';
 import type { PromptSlice } from './promptSlice.ts';
+import type { ReproduceSlice } from './reproduceSlice.ts';
 import type { RunSlice } from './runSlice.ts';
 import type { ShareSlice } from './shareSlice.ts';
 import type { VectorSlice } from './vectorSlice.ts';
@@ -22,7 +23,8 @@ export type LensState = ModelSlice &
   InterventionSlice &
   ViewSlice &
   ShareSlice &
-  ExperimentSlice;
+  ExperimentSlice &
+  ReproduceSlice;
 
 export type SliceCreator<T> = StateCreator<LensState, [], [], T>;
 
