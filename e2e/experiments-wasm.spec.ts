@@ -160,3 +160,53 @@ test('an upload with bad rows is refused, each bad line named; a good one runs',
   await page.getByTestId('experiment-run').click();
   await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
 });
+
+test('reproduce the paper: the three figures beside the paper, the HTML report opens offline with them', async ({
+  app,
+  page,
+  browser,
+}, testInfo) => {
+  await app.open('/?page=reproduce');
+  await expect(page.getByTestId('reproduce-banner')).toContainText('random weights');
+  await page.getByTestId('reproduce-limit').fill('4');
+  await page.getByTestId('reproduce-run').click();
+  await expect(page.getByTestId('reproduce-status')).toHaveAttribute('data-status', 'done', {
+    timeout: 150_000,
+  });
+  for (const figure of [3, 5, 7]) {
+    await expect(page.getByTestId(`reproduce-figure-${figure}`)).toHaveAttribute('data-status', 'done');
+    await expect(page.getByTestId(`paper-table-${figure}`)).toBeVisible();
+  }
+  await expect(page.getByTestId('paper-table-5')).toContainText('37%');
+  await expect(page.getByTestId('reproduce-meta')).toContainText('builtin @ builtin');
+  await page.getByTestId('reproduce-figure-5').scrollIntoViewIfNeeded();
+  await testInfo.attach('reproduce-figure5-1280x800.png', {
+    body: await page.screenshot(),
+    contentType: 'image/png',
+  });
+
+  const json = JSON.parse((await download(page, 'reproduce-export-json')).text);
+  expect(json.kind).toBe('lenslab-reproduction');
+  expect(json.sections.map((s: { figure: number }) => s.figure)).toEqual([3, 5, 7]);
+
+  const downloading = page.waitForEvent('download');
+  await page.getByTestId('reproduce-export-html').click();
+  const file = await downloading;
+  const path = testInfo.outputPath('report.html');
+  await file.saveAs(path);
+  // a fresh context with the network off: the file must stand alone
+  const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 800 } });
+  const report = await context.newPage();
+  const requests: string[] = [];
+  report.on('request', (r) => {
+    if (!r.url().startsWith('file:')) requests.push(r.url());
+  });
+  await report.goto(`file://${path}`);
+  await expect(report.locator('h1')).toContainText('reproduced on builtin');
+  await expect(report.locator('.banner')).toContainText('random weights');
+  await expect(report.locator('section[data-figure] svg')).toHaveCount(4);
+  await expect(report.locator('section[data-figure="5"] table').first()).toContainText('37%');
+  await testInfo.attach('report-1280x800.png', { body: await report.screenshot(), contentType: 'image/png' });
+  expect(requests).toEqual([]);
+  await context.close();
+});

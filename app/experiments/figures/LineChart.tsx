@@ -133,11 +133,11 @@ export function LineChart({ spec, width, plotHeight, testId, svgRef }: LineChart
           </text>
         </g>
       ))}
-      {spec.note ? (
-        <text x={g.plotLeft} y={g.height - 10} fill="#374151">
-          {spec.note}
+      {g.noteLines.map((text, i) => (
+        <text key={text} x={g.plotLeft} y={g.plotBottom + 62 + i * 18} fill="#374151">
+          {text}
         </text>
-      ) : null}
+      ))}
     </svg>
   );
 }

@@ -59,6 +59,8 @@ export interface ChartGeometry {
   y: (v: number) => number;
   yTicks: Array<{ value: number; label: string }>;
   legend: Array<{ series: ChartSeries; x: number; y: number }>;
+  /** The note, wrapped to the width. */
+  noteLines: string[];
 }
 
 const LEGEND_ROW = 22;
@@ -86,9 +88,11 @@ export function chartGeometry(spec: ChartSpec, width: number, plotHeight = 260):
   const x = scaleLinear().domain(spec.xDomain).range([plotLeft, plotRight]);
   const y = scaleLinear().domain(spec.yDomain).range([plotBottom, plotTop]).nice();
   const yTicks = y.ticks(5).map((value) => ({ value, label: String(Number(value.toFixed(2))) }));
+  const noteLines = spec.note ? wrapWords(spec.note, Math.floor((width - plotLeft) / CHAR_PX)) : [];
   return {
     width,
-    height: plotBottom + 56 + (spec.note ? 22 : 0),
+    height: plotBottom + 56 + noteLines.length * 18 + (noteLines.length ? 4 : 0),
+    noteLines,
     plotLeft,
     plotRight,
     plotTop,
@@ -98,6 +102,20 @@ export function chartGeometry(spec: ChartSpec, width: number, plotHeight = 260):
     yTicks,
     legend: legendAt.map((l) => ({ series: l.series, x: l.x, y: legendTop + l.row * LEGEND_ROW })),
   };
+}
+
+/** Words in lines of at most `maxChars` characters (a longer word gets a line of its own). */
+export function wrapWords(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > maxChars) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(current);
+  return lines;
 }
 
 /** The series' path; gaps (null) break the line. */
