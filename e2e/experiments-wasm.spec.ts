@@ -210,3 +210,38 @@ test('reproduce the paper: the three figures beside the paper, the HTML report o
   expect(requests).toEqual([]);
   await context.close();
 });
+
+test('on a loopback-Hub checkpoint: results are kept per model, and reopen with its link', async ({
+  app,
+  page,
+  hub,
+}) => {
+  await app.open(`/?${hub.query}&page=experiments&exp=stages&limit=6`);
+  await page.getByTestId('model-select').selectOption('gpt2');
+  await page.getByTestId('model-load').click();
+  await expect
+    .poll(async () => JSON.stringify((await app.state())?.modelSource), { timeout: 120_000 })
+    .toContain('openai-community/gpt2');
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('builtin-banner')).toBeHidden();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'pending');
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(page.getByTestId('figure3')).toBeVisible();
+
+  // the link (hash: the cached model; query: the experiment) reopens the finished run
+  await page.waitForFunction(() => window.location.hash.length > 1);
+  // (a goto to the same URL would only be a same-document hash navigation: reload instead)
+  await page.reload();
+  await expect
+    .poll(async () => JSON.stringify((await app.state())?.modelSource), { timeout: 120_000 })
+    .toContain('openai-community/gpt2');
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done');
+  await expect(part(page, 0)).toContainText('reopened from the stored run');
+
+  // another model: another key, nothing stored for it
+  await page.getByTestId('model-select').selectOption('builtin');
+  await page.getByTestId('model-load').click();
+  await expect(page.getByTestId('builtin-banner')).toBeVisible({ timeout: 60_000 });
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'pending');
+});
