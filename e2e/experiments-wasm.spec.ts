@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page, TestInfo } from '@playwright/test';
+import { audit } from './axe.ts';
 import { expect, test } from './fixtures.ts';
 
 const part = (page: Page, i: number): Locator => page.getByTestId(`experiment-part-${i}`);
@@ -40,6 +41,7 @@ test('stages: progress, cancel, resume after a reload, reopen, figure, exports, 
     .poll(async () => Number(await part(page, 0).getAttribute('data-done')), { timeout: 60_000 })
     .toBeGreaterThan(0);
   await expect(part(page, 0)).toContainText('examples/s');
+  testInfo.annotations.push({ type: 'progress', description: (await part(page, 0).textContent()) ?? '' });
   await page.getByTestId('experiment-cancel').click();
   await expect(part(page, 0)).toHaveAttribute('data-status', 'cancelled');
   const doneAtCancel = Number(await part(page, 0).getAttribute('data-done'));
@@ -99,6 +101,7 @@ test('o-vector transfer: capture, in and out of domain, no-effect rate, click-th
   await expect(page.getByTestId('figure5-in-domain')).toContainText('no effect');
   await expect(page.getByTestId('figure5-out-of-domain')).toBeVisible();
   await attachFigure(page, testInfo, 'figure5-in-domain');
+  await audit(page, testInfo, 'experiments-ovector', []);
   const png = await download(page, 'export-figure5-in-domain-png');
   expect(png.name).toBe('lenslab-figure5-in-domain.png');
 
@@ -180,6 +183,7 @@ test('reproduce the paper: the three figures beside the paper, the HTML report o
   await expect(page.getByTestId('paper-table-5')).toContainText('37%');
   await expect(page.getByTestId('reproduce-meta')).toContainText('builtin @ builtin');
   await page.getByTestId('reproduce-figure-5').scrollIntoViewIfNeeded();
+  await audit(page, testInfo, 'reproduce', []);
   await testInfo.attach('reproduce-figure5-1280x800.png', {
     body: await page.screenshot(),
     contentType: 'image/png',
