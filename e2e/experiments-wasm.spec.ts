@@ -61,11 +61,11 @@ test('stages: progress, cancel, resume after a reload, reopen, figure, exports, 
   await attachFigure(page, testInfo, 'figure3');
 
   // a finished run reopens from IndexedDB without running
-  const started = Date.now();
   await app.open(url);
+  const started = Date.now();
   await expect(part(page, 0)).toHaveAttribute('data-status', 'done');
   await expect(part(page, 0)).toContainText('reopened from the stored run');
-  testInfo.annotations.push({ type: 'reopen', description: `${Date.now() - started} ms from navigation` });
+  testInfo.annotations.push({ type: 'reopen', description: `${Date.now() - started} ms after the model was ready` });
 
   const svg = await download(page, 'export-figure3-svg');
   expect(svg.name).toBe('lenslab-figure3.svg');
