@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryExperimentPersistence, resultJournal } from '../app/experiments/experimentPersistence.ts';
+import { experimentRequest, requestKey } from '../app/experiments/experimentRequest.ts';
 import { DEFAULT_EXPERIMENT_SETTINGS } from '../app/experiments/experimentSettings.ts';
 import { readExperimentParams, writeExperimentParams } from '../app/experiments/experimentUrl.ts';
 import type { LensStore } from '../app/store/lensStore.ts';
@@ -173,6 +174,23 @@ describe('experiment persistence and links', () => {
     expect(persistence.entries.get('k')!.results).toEqual([{ id: 1 }, { id: 2 }]);
     await journal.finish({ experiment: 'stages', examples: [] } as never);
     expect(persistence.entries.get('k')).toMatchObject({ results: [], outcome: { experiment: 'stages' } });
+  });
+
+  it('keys results by model and revision, data set hash and settings (the vector by value), not the batch size', async () => {
+    const set = { name: 'x', examples: [] };
+    const identity = { model: 'gpt2', revision: 'abc', datasetHash: 'h' };
+    const settings = { ...DEFAULT_EXPERIMENT_SETTINGS, experiment: 'ovector' as const };
+    const key = (s: typeof settings, id = identity, v = new Float32Array([1, 2])) =>
+      requestKey(experimentRequest(s, set, { nLayer: 4 }, v), id);
+    const base = await key(settings);
+    expect(await key({ ...settings, batch: 4 })).toBe(base);
+    expect(await key(settings, identity, new Float32Array([1, 2]))).toBe(base);
+    expect(await key(settings, identity, new Float32Array([1, 3]))).not.toBe(base);
+    expect(await key(settings, { ...identity, revision: 'def' })).not.toBe(base);
+    expect(await key(settings, { ...identity, datasetHash: 'g' })).not.toBe(base);
+    expect(await key({ ...settings, blocks: '1-2' })).not.toBe(base);
+    expect(await key({ ...settings, positions: 'last' })).not.toBe(base);
+    expect(base).toContain('|ovector|gpt2@abc|h|');
   });
 
   it('the query string holds the settings and reads back the same', () => {
