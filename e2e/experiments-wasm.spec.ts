@@ -65,7 +65,10 @@ test('stages: progress, cancel, resume after a reload, reopen, figure, exports, 
   const started = Date.now();
   await expect(part(page, 0)).toHaveAttribute('data-status', 'done');
   await expect(part(page, 0)).toContainText('reopened from the stored run');
-  testInfo.annotations.push({ type: 'reopen', description: `${Date.now() - started} ms after the model was ready` });
+  testInfo.annotations.push({
+    type: 'reopen',
+    description: `${Date.now() - started} ms after the model was ready`,
+  });
 
   const svg = await download(page, 'export-figure3-svg');
   expect(svg.name).toBe('lenslab-figure3.svg');
