@@ -122,6 +122,23 @@ test('o-vector transfer: capture, in and out of domain, no-effect rate, click-th
     { block: last, kind: 'ffn', mode: 'replace', vectorId: search.get('vector') },
   ]);
   expect(state.intervened).toBeDefined();
+
+  // the paper deck's Figure 5 slide draws this finished run
+  await page.getByTestId('deck-open').click();
+  await page.getByTestId('deck-select').selectOption('paper');
+  await page.getByTestId('deck-present').click();
+  const slide = page.getByTestId('slide');
+  while ((await slide.getAttribute('data-slide-id')) !== 'figure-5') {
+    const index = Number(await slide.getAttribute('data-index'));
+    await page.keyboard.press('ArrowRight');
+    await expect(slide).not.toHaveAttribute('data-index', String(index));
+  }
+  await expect(page.getByTestId('slide-figure5')).toBeVisible();
+  await expect(page.getByTestId('slide-figure5').locator('svg')).toHaveCount(2);
+  await testInfo.attach('deck-figure5-slide-1280x800.png', {
+    body: await page.screenshot(),
+    contentType: 'image/png',
+  });
 });
 
 test('FFN ablation: accuracy per step per variant, a step opens with its FFNs zeroed', async ({
