@@ -18,9 +18,13 @@ import { RankView } from './components/RankView.tsx';
 import { ShareButton } from './components/ShareButton.tsx';
 import { useLens } from './components/useLens.ts';
 import { VectorsPanel } from './components/VectorsPanel.tsx';
+import { ExperimentsView } from './experiments/ExperimentsView.tsx';
+import { PageTabs } from './experiments/PageTabs.tsx';
+import { ReproduceView } from './experiments/reproduce/ReproduceView.tsx';
 
 export function App({ debug = false }: { debug?: boolean }): ReactElement {
   const compare = useLens((s) => s.intervened !== undefined);
+  const page = useLens((s) => s.page);
   const talk = useDecks((s) => ({ presenting: s.presenting, open: s.panelOpen, setOpen: s.setPanelOpen }));
   // one live view at a time: the slide replaces the workspace while presenting
   if (talk.presenting) return <PresentView />;
@@ -33,6 +37,7 @@ export function App({ debug = false }: { debug?: boolean }): ReactElement {
           <ModelPicker />
           <BackendBadge />
           <ShareButton />
+          <PageTabs />
           <button
             type="button"
             data-testid="deck-open"
@@ -53,18 +58,23 @@ export function App({ debug = false }: { debug?: boolean }): ReactElement {
         <PendingModel />
         <ErrorBanner />
         <LinkProblems />
-        <PromptEditor />
-        <div className={compare ? 'main is-compare' : 'main'}>
-          <div className="main-left">
-            <LensView />
-            <CapturePanel />
+        {page === 'experiments' ? <ExperimentsView /> : null}
+        {page === 'reproduce' ? <ReproduceView /> : null}
+        {/* the workspace stays mounted (hidden) so its runs and scroll survive a look at an experiment */}
+        <div hidden={page !== 'workspace'} data-testid="workspace">
+          <PromptEditor />
+          <div className={compare ? 'main is-compare' : 'main'}>
+            <div className="main-left">
+              <LensView />
+              <CapturePanel />
+            </div>
+            <aside className="main-right">
+              <RankView />
+              <TopKView />
+            </aside>
           </div>
-          <aside className="main-right">
-            <RankView />
-            <TopKView />
-          </aside>
+          <VectorsPanel />
         </div>
-        <VectorsPanel />
         {debug ? <DebugPanel /> : null}
       </main>
     </div>

@@ -10,6 +10,10 @@ import {
   type EngineMemory,
   type EngineWorkerApi,
   type ErrorCode,
+  type ExperimentExampleResult,
+  type ExperimentOutcome,
+  type ExperimentRequest,
+  type ExperimentRunOptions,
   type HubLocation,
   isWorkerErrorPayload,
   type LoadOptions,
@@ -20,6 +24,7 @@ import {
   type WorkerRunResult,
 } from '../workers/api.ts';
 import type { LensRequest, StateResult, Token, TopEntry } from '../workers/engine/types.ts';
+import type { Progress } from '../workers/experiments/index.ts';
 
 export class EngineClientError extends Error {
   override name = 'EngineClientError';
@@ -42,6 +47,13 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+export interface ExperimentCallOptions extends ExperimentRunOptions {
+  onProgress?: (progress: Progress) => void;
+  /** Each batch's results as it finishes (the app stores them, so a reload resumes). */
+  onResults?: (results: ExperimentExampleResult[]) => void;
+  signal?: AbortSignal;
+}
+
 export interface LoadCallOptions extends LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Aborting cancels the download (the previous model stays loaded). */
@@ -60,6 +72,8 @@ export interface EngineClient {
   tokenize(text: string): Promise<Token[]>;
   tokenIdOf(text: string): Promise<Token>;
   run(request: LensRequest, options?: RunOptions): Promise<WorkerRunResult>;
+  /** An experiment over a data set, in the worker (see EngineWorkerApi.runExperiment). */
+  runExperiment(request: ExperimentRequest, options?: ExperimentCallOptions): Promise<ExperimentOutcome>;
   decodeVectors(vectors: Float32Array[], topK: number): Promise<Array<{ top: TopEntry[]; entropy: number }>>;
   /** Test hook: see EngineWorkerApi.debugLoseDevice. */
   debugLoseDevice(): Promise<string>;
@@ -210,6 +224,23 @@ export function createEngineClient(createWorker: () => Worker = defaultWorker): 
           signal,
           () => remote.cancel(runId),
           () => remote.run(request, stateCallback, runId, chunkCallback) as Promise<WorkerRunResult>,
+        ),
+      );
+    },
+
+    runExperiment: (request, options = {}) => {
+      const { onProgress, onResults, signal, ...runOptions } = options;
+      if (signal?.aborted)
+        return Promise.reject(new EngineClientError('the experiment was cancelled', 'cancelled'));
+      const runId = nextRunId++;
+      const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
+      const results = onResults ? Comlink.proxy(onResults) : undefined;
+      return call((remote) =>
+        cancellable(
+          signal,
+          () => remote.cancel(runId),
+          () =>
+            remote.runExperiment(request, runOptions, progress, results, runId) as Promise<ExperimentOutcome>,
         ),
       );
     },

@@ -14,6 +14,8 @@ import { paperDeck } from './deck/paperDeck.ts';
 import { prepareDeck } from './deck/prepare.ts';
 import { startPresenter } from './deck/presenter.ts';
 import { createEngineClient } from './engineClient.ts';
+import { indexedDbExperiments } from './experiments/experimentDatabase.ts';
+import { startExperimentUrlSync, windowSearchTarget } from './experiments/experimentUrlSync.ts';
 import { cacheAppFiles, registerServiceWorker } from './offline/appCache.ts';
 import { LensStoreContext } from './store/context.ts';
 import { createLensStore } from './store/lensStore.ts';
@@ -33,9 +35,9 @@ import './styles.css';
 
 declare global {
   interface Window {
-    /** Data for tests and debugging (no functions): see store/testHandle.ts. */
+    /** Data for tests and debugging (no functions): see testHandle.ts. */
     __lenslab?: LensLabWindowState;
-    /** Talk mode's state, for tests: see store/testHandle.ts. */
+    /** Talk mode's state, for tests: see testHandle.ts. */
     __lenslabDeck?: DeckWindowState;
   }
 }
@@ -68,6 +70,13 @@ const store = createLensStore({
   ...(params.get('simulate') === 'oom-at-session' ? { simulateSessionOom: true } : {}),
   persistence: { load: loadVectors, save: saveVector, remove: deleteVector },
   vectorAssets: vectorAssetLoader(new URL(`${import.meta.env.BASE_URL}vectors/`, window.location.href).href),
+  experiments: indexedDbExperiments,
+  fetchData: async (file) => {
+    const url = new URL(`${import.meta.env.BASE_URL}data/${file}`, window.location.href);
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`data/${file}: HTTP ${response.status}`);
+    return response.text();
+  },
 });
 
 // a Hub URL typed in the settings is remembered; one from ?hub= (tests) is not
@@ -105,6 +114,8 @@ const talk: TalkServices = {
 if (params.get('lookahead') === '0') decks.getState().setLookAhead(false);
 
 exposeForTests(store, window, decks);
+const experimentLinkProblems = startExperimentUrlSync(store, windowSearchTarget());
+for (const problem of experimentLinkProblems) console.warn(`experiment link: ${problem}`);
 const runs = startRunController(store);
 startPresenter({ lens: store, decks, prefetch: runs.prefetch, idle: runs.idle });
 

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
+import { paperDeck } from '../app/deck/paperDeck.ts';
 import { startHubServer } from '../tests/support/hubServer.ts';
 import { startStaticServer } from '../tests/support/staticServer.ts';
 import { DEEP_REPO, expect, RUN_TIMEOUT, test, writeFixtureHub } from './fixtures.ts';
@@ -156,7 +157,8 @@ test('a deck built by clicking: reordered by keyboard, presented with the keys, 
   expect(exported.slides.map((s: { title: string }) => s.title)).toEqual(['Three', 'One', 'Two']);
   expect(exported.slides[1].marks).toEqual([{ kind: 'stage', stage: 'function' }]);
   await page.getByTestId('deck-delete').click();
-  await expect(page.getByTestId('deck-slide')).toHaveCount(6); // back on the built-in deck
+  // back on the built-in deck
+  await expect(page.getByTestId('deck-slide')).toHaveCount(paperDeck().slides.length);
   await page.getByTestId('deck-import').setInputFiles(file);
   await expect(page.getByTestId('deck-notice')).toContainText('Imported');
   expect(await slideTitles(page)).toEqual(['Three', 'One', 'Two']);

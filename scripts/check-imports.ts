@@ -1,6 +1,7 @@
 /**
  * The lint step's import rule: imports only run downward. Layers, top to bottom:
- *   app UI (App, main, testHandle, components) > app/deck > app/charts > app/store > app/{url, vectors,
+ *   app UI (App, main, testHandle, components, experiments' views) > app/deck > app/charts >
+ *   app/store = app/experiments' other modules > app/{url, vectors,
  *   analysis, offline, storage} > app's own base (domain.ts, engineClient.ts, tokenText.ts) >
  *   workers (api, loader) > workers/engine > models
  * cli sits on workers and models; tests, bench, scripts and e2e may import anything. A module may
@@ -15,10 +16,12 @@ const SOURCES = ['app', 'workers', 'models', 'cli'];
 
 /** Higher numbers sit higher; a module may import ranks <= its own. */
 const RANKS: Array<[RegExp, number, string]> = [
-  [/^app\/(App\.tsx|main\.tsx|testHandle\.ts|components\/)/, 90, 'app UI'],
+  [/^app\/(App\.tsx|main\.tsx|testHandle\.ts|components\/|experiments\/.*\.tsx$)/, 90, 'app UI'],
   [/^app\/deck\//, 80, 'app/deck'],
   [/^app\/charts\//, 70, 'app/charts'],
   [/^app\/store\//, 60, 'app/store'],
+  // the experiments' views are UI (above); their data, persistence and links sit beside the store
+  [/^app\/experiments\//, 60, 'app/experiments'],
   [/^app\/(url|vectors|analysis|offline|storage)\//, 50, 'app libraries'],
   [/^app\/[^/]+\.tsx?$/, 40, "app's base"],
   [/^cli\//, 35, 'cli'],

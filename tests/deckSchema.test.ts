@@ -15,6 +15,18 @@ import {
 } from './support/deckFixtures.ts';
 
 describe('per-slide problems', () => {
+  it("keeps a slide's experiment figure and names one this version does not draw", () => {
+    const [first, second] = threeSlides().slides;
+    const result = validateDeck(
+      withSlides([
+        { ...first!, figure: 'figure5' },
+        { ...second!, figure: 'figure9' },
+      ]),
+    );
+    expect(deckOf(result).slides.map((s) => s.figure)).toEqual(['figure5', undefined]);
+    expect(problemsOf(result).join('\n')).toContain('figure: "figure9" is not a figure this version draws');
+  });
+
   it('bad marks are dropped, each with its reason', () => {
     const slide = {
       ...threeSlides().slides[0]!,

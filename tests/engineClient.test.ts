@@ -113,6 +113,22 @@ function setup() {
     cancel: (runId) => {
       cancelled.push(runId);
     },
+    runExperiment: async (request, _options, onProgress, onResults, runId) => {
+      await onProgress?.({ done: 1, total: 2, unit: 'examples', perSecond: 1, etaSeconds: 1 });
+      await onResults?.([]);
+      // an experiment that only ends when cancelled
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (cancelled.includes(runId)) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 5);
+      });
+      throw toWorkerErrorPayload(
+        Object.assign(new Error(`${request.experiment} cancelled`), { code: 'cancelled' }),
+      );
+    },
     dispose: async () => {},
   };
   const client = createEngineClient(() => {
@@ -212,5 +228,29 @@ describe('engine client', () => {
     await expect(client.tokenIdOf(' Warsaw')).rejects.toMatchObject({ code: 'multi-token' });
     const decoded = await client.decodeVectors([new Float32Array(4)], 1);
     expect(decoded[0]!.top[0]!.id).toBe(4);
+  });
+
+  it('relays experiment progress and results, and forwards an abort as cancel(runId)', async () => {
+    const { client, cancelled } = setup();
+    const controller = new AbortController();
+    const progress: number[] = [];
+    let batches = 0;
+    const run = client.runExperiment(
+      { experiment: 'stages', set: { name: 'x', examples: [] } },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          progress.push(p.done);
+          controller.abort();
+        },
+        onResults: () => {
+          batches++;
+        },
+      },
+    );
+    await expect(run).rejects.toMatchObject({ code: 'cancelled' });
+    expect(progress).toEqual([1]);
+    expect(batches).toBe(1);
+    expect(cancelled).toHaveLength(1);
   });
 });

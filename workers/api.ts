@@ -15,6 +15,18 @@ import type {
   Token,
   TopEntry,
 } from './engine/types.ts';
+import type {
+  AblationExampleResult,
+  AblationResult,
+  AblationSettings,
+  ExampleSet,
+  OvectorExampleResult,
+  OvectorResult,
+  OvectorSettings,
+  Progress,
+  StagesExampleResult,
+  StagesResult,
+} from './experiments/index.ts';
 
 export type BrowserBackend = Extract<Backend, 'webgpu' | 'wasm'>;
 
@@ -122,6 +134,26 @@ export interface WorkerRunResult extends LensResult {
   fellBack?: { from: BrowserBackend; reason: string };
 }
 
+/** One experiment on one data set (the paper's Figures 3, 5 and 7), run by workers/experiments. */
+export type ExperimentRequest =
+  | { experiment: 'stages'; set: ExampleSet }
+  | { experiment: 'ovector'; set: ExampleSet; settings: OvectorSettings }
+  | { experiment: 'ablate'; set: ExampleSet; settings: AblationSettings };
+
+export type ExperimentKind = ExperimentRequest['experiment'];
+
+export type ExperimentOutcome = StagesResult | OvectorResult | AblationResult;
+
+/** One example's result, whichever experiment: what is stored after each batch and resumed from. */
+export type ExperimentExampleResult = StagesExampleResult | OvectorExampleResult | AblationExampleResult;
+
+export interface ExperimentRunOptions {
+  /** Prompts per engine run (default the module's 32). */
+  batchSize?: number;
+  /** Results of an earlier, interrupted run under the same key: those examples are not run again. */
+  resume?: ExperimentExampleResult[];
+}
+
 export interface EngineWorkerApi {
   /**
    * Fetches (or downloads, with the Hub's cache) and loads a model. The previous model stays loaded
@@ -166,6 +198,17 @@ export interface EngineWorkerApi {
     onChunk?: ((states: StateResult[]) => void) | undefined,
   ): Promise<WorkerRunResult>;
   cancel(runId: number): void;
+  /**
+   * Runs an experiment over a data set in batches (the page never waits on it); progress after each
+   * batch, each batch's results as they finish (for storing them), cancel(runId) between batches.
+   */
+  runExperiment(
+    request: ExperimentRequest,
+    options: ExperimentRunOptions,
+    onProgress: ((progress: Progress) => void) | undefined,
+    onResults: ((results: ExperimentExampleResult[]) => void) | undefined,
+    runId: number,
+  ): Promise<ExperimentOutcome>;
   /** Decodes d_model vectors on their own (ln_f + unembedding): what an o-vector promotes. */
   decodeVectors(vectors: Float32Array[], topK: number): Promise<Array<{ top: TopEntry[]; entropy: number }>>;
   /**

@@ -14,6 +14,7 @@ import { cacheStorageFileCache } from '../models/hub/download.ts';
 import {
   type BrowserBackend,
   type EngineWorkerApi,
+  type ExperimentExampleResult,
   toWorkerErrorPayload,
   type WorkerRunResult,
 } from './api.ts';
@@ -159,6 +160,21 @@ const api: EngineWorkerApi = {
       }
     }),
   cancel: (runId) => service.cancel(runId),
+  runExperiment: (request, options, onProgress, onResults, runId) =>
+    guard(async () => {
+      // as for run: batches' results reach the app (which stores them) before the final result
+      const delivered: Promise<unknown>[] = [];
+      const relay = onResults
+        ? (results: ExperimentExampleResult[]) =>
+            void delivered.push(Promise.resolve(onResults(results)).catch(() => {}))
+        : undefined;
+      const outcome = await service.runExperiment(request, options ?? {}, onProgress, relay, runId);
+      await Promise.all(delivered);
+      return outcome;
+    }).finally(() => {
+      releaseProxy(onProgress);
+      releaseProxy(onResults);
+    }),
   decodeVectors: (vectors, topK) => guard(() => service.decodeVectors(vectors, topK)),
   debugLoseDevice: () => guard(() => service.debugLoseDevice()),
   dispose: () => guard(() => service.dispose()),

@@ -5,6 +5,7 @@
  * Laid out on a 1024x576 stage and zoomed to the screen, so type and marks grow with the projector
  * (x1.25 at 1280x720, x1.875 at 1920x1080).
  */
+
 import { type ReactElement, useEffect, useState } from 'react';
 import { findCatalogueEntry } from '../../models/hub/catalogue.ts';
 import { displayedStates } from '../charts/heatmapLayout.ts';
@@ -13,6 +14,7 @@ import { useDecks } from '../deck/deckContext.ts';
 import { activeDeck } from '../deck/deckStore.ts';
 import type { SlideMark } from '../deck/deckTypes.ts';
 import { markedStates, presentRowHeight, revealedScrollTop } from '../deck/presentFit.ts';
+import { SlideFigure5, useLatestFigure5 } from '../experiments/SlideFigure5.tsx';
 import { LensView, TopKView } from './LensView.tsx';
 import { LoadProgress } from './LoadProgress.tsx';
 import { ProblemDetails } from './ProblemDetails.tsx';
@@ -233,8 +235,10 @@ export function PresentView(): ReactElement | null {
     revealMarkedRows(body, markedKey.split(',').map(Number));
   }, [ready, markedKey, rowHeight, body]);
 
+  const latestFigure5 = useLatestFigure5();
   if (!s.deck || !slide) return null;
   const front = slide.state.view.front;
+  const figure5 = slide.figure === 'figure5' ? latestFigure5 : [];
 
   return (
     <div className="present" role="dialog" aria-modal="true" aria-label={`Presentation: ${s.deck.title}`}>
@@ -278,7 +282,14 @@ export function PresentView(): ReactElement | null {
         />
         <LoadProgress />
         <div className="present-body" ref={setBody} data-testid="slide-body">
-          {front === 'rank' ? (
+          {figure5.length ? (
+            <SlideFigure5 parts={figure5} />
+          ) : slide.figure === 'figure5' ? (
+            <p className="present-figure-note" data-testid="slide-figure-note">
+              No finished Figure 5 run yet (Experiments or Reproduce the paper): the live views show.
+            </p>
+          ) : null}
+          {figure5.length ? null : front === 'rank' ? (
             <div className="present-rank">
               <RankView />
               <TopKView />

@@ -34,7 +34,15 @@ const STAGES: readonly StageName[] = ['argument', 'function', 'saturation'];
 /** The keys a deck's objects may have (a slide's state has its own, in stateSchema): others are reported. */
 const KEYS = {
   deck: keysOf<DeckV1>({ v: true, kind: true, id: true, title: true, slides: true }),
-  slide: keysOf<Slide>({ id: true, title: true, caption: true, state: true, marks: true, fallback: true }),
+  slide: keysOf<Slide>({
+    id: true,
+    title: true,
+    caption: true,
+    state: true,
+    marks: true,
+    fallback: true,
+    figure: true,
+  }),
   // any kind's keys: a row mark's "position" is not a misspelling
   mark: keysOf<SlideMark>({ kind: true, state: true, position: true, stage: true }),
 };
@@ -209,6 +217,9 @@ function slide(
     const fb = fallback(raw.fallback, own);
     if (fb) out.fallback = fb;
   }
+  if (raw.figure === 'figure5') out.figure = raw.figure;
+  else if (raw.figure !== undefined)
+    own.push(`figure: ${show(raw.figure)} is not a figure this version draws; ignored`);
   for (const p of own) problems.push(`${where}: ${p}`);
   used.add(id);
   return out;

@@ -33,7 +33,14 @@ export interface Slide {
    * venue); without it the slide's own state is tried on the built-in model.
    */
   fallback?: SharedStateV1;
+  /**
+   * An experiment figure drawn on the slide instead of the live views, from the latest finished run
+   * of this page ('figure5': the o-vector transfer); until there is one, the live views show.
+   */
+  figure?: SlideFigure;
 }
+
+export type SlideFigure = 'figure5';
 
 export interface DeckV1 {
   v: 1;

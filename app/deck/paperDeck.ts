@@ -251,6 +251,17 @@ export function paperDeck(): DeckV1 {
       marks: interventionMarks(),
     },
     {
+      id: 'figure-5',
+      title: 'o_city at data-set scale (Figure 5)',
+      caption:
+        'Over every country (and US state) in a random-token context, o_city on FFNs 18-23 lifts the ' +
+        "answer's mean reciprocal rank: from about the 10th to the 4th word (world capitals) and the 20th " +
+        'to the 3rd (US states). The figure is the latest finished Figure 5 run in this browser.',
+      ...interventionStates(CHINA_PROMPT, [CHINA, BEIJING], O_CITY),
+      marks: interventionMarks(),
+      figure: 'figure5',
+    },
+    {
       id: 'uppercase',
       title: 'o_upper: bread, then Bread (Section 4)',
       caption:

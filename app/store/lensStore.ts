@@ -4,10 +4,12 @@
  * (urlSync.ts); neither is a slice, both only read and write the store.
  */
 import { create } from 'zustand';
+import { createExperimentSlice } from './experimentSlice.ts';
 import { createInterventionSlice } from './interventionSlice.ts';
 import { createLinkedModelSlice } from './linkedModelSlice.ts';
 import { createModelSlice } from './modelSlice.ts';
 import { createPromptSlice } from './promptSlice.ts';
+import { createReproduceSlice } from './reproduceSlice.ts';
 import { createRunSlice } from './runSlice.ts';
 import { createShareSlice } from './shareSlice.ts';
 import type { LensState, StoreDeps } from './types.ts';
@@ -30,6 +32,8 @@ export function createLensStore(deps: StoreDeps) {
     ...createInterventionSlice(...a),
     ...createViewSlice(...a),
     ...createShareSlice(...a),
+    ...createExperimentSlice(deps)(...a),
+    ...createReproduceSlice(...a),
   }));
 
   let lastAutoReload = Number.NEGATIVE_INFINITY;

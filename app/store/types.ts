@@ -3,11 +3,14 @@ import type { StateCreator } from 'zustand';
 import { type ErrorCode, errorCodeOf } from '../../workers/api.ts';
 import type { VectorEntry } from '../domain.ts';
 import type { EngineClient } from '../engineClient.ts';
+import type { ExperimentPersistence } from '../experiments/experimentPersistence.ts';
 import type { VectorAssetLoader } from '../vectors/vectorAssets.ts';
+import type { ExperimentSlice } from './experimentSlice.ts';
 import type { InterventionSlice } from './interventionSlice.ts';
 import type { LinkedModelSlice } from './linkedModelSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';
 import type { PromptSlice } from './promptSlice.ts';
+import type { ReproduceSlice } from './reproduceSlice.ts';
 import type { RunSlice } from './runSlice.ts';
 import type { ShareSlice } from './shareSlice.ts';
 import type { VectorSlice } from './vectorSlice.ts';
@@ -20,7 +23,9 @@ export type LensState = ModelSlice &
   VectorSlice &
   InterventionSlice &
   ViewSlice &
-  ShareSlice;
+  ShareSlice &
+  ExperimentSlice &
+  ReproduceSlice;
 
 export type SliceCreator<T> = StateCreator<LensState, [], [], T>;
 
@@ -55,6 +60,10 @@ export interface StoreDeps {
   vectorAssets?: VectorAssetLoader;
   /** For the Hub reachability probe; default globalThis.fetch. */
   fetch?: typeof fetch;
+  /** Experiment results between visits (IndexedDB in the app, memory in tests); none: nothing kept. */
+  experiments?: ExperimentPersistence;
+  /** Reads a built-in data set's file (a path under public/data/). */
+  fetchData?: (file: string) => Promise<string>;
   /** Saves a file (exports); default an <a download>. */
   download?: (blob: Blob, filename: string) => void;
 }

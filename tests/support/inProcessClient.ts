@@ -14,6 +14,7 @@ import {
 import { LensEngine, type LoadOptions } from '../../workers/engine/engine.ts';
 import type { OrtRuntime } from '../../workers/engine/ortRuntime.ts';
 import type { LensRequest, ModelFiles } from '../../workers/engine/types.ts';
+import { runExperimentRequest } from '../../workers/loader/experimentRunner.ts';
 import { singleToken } from '../../workers/tokenLookup.ts';
 
 /** The runtime the engine loads on; the app's store sees it as 'wasm' either way. */
@@ -154,6 +155,22 @@ export function inProcessClient(
           fallBackReason = null;
         }
         return result;
+      } catch (error) {
+        throw new EngineClientError((error as Error).message, errorCodeOf(error));
+      }
+    },
+    runExperiment: async (request, options = {}) => {
+      calls.push({ method: 'runExperiment' });
+      const e = engine;
+      if (!e) throw new EngineClientError('no model is loaded', 'no-model');
+      const { onProgress, onResults, signal, ...runOptions } = options;
+      try {
+        // the worker's own runner, on this process's engine
+        return await runExperimentRequest(e, request, runOptions, {
+          signal: signal ?? new AbortController().signal,
+          onProgress,
+          onResults,
+        });
       } catch (error) {
         throw new EngineClientError((error as Error).message, errorCodeOf(error));
       }

@@ -5,6 +5,9 @@
  */
 import type {
   EngineMemory,
+  ExperimentExampleResult,
+  ExperimentRequest,
+  ExperimentRunOptions,
   LoadOptions,
   LoadProgress,
   LoadResult,
@@ -20,7 +23,9 @@ import {
   type Token,
   type TopEntry,
 } from '../engine/types.ts';
+import type { ExperimentEngine, Progress } from '../experiments/index.ts';
 import { singleToken } from '../tokenLookup.ts';
+import { runExperimentRequest } from './experimentRunner.ts';
 import { type HostDeps, ModelHost } from './modelHost.ts';
 
 export interface ServiceDeps extends HostDeps {
@@ -36,6 +41,11 @@ export interface RunCallbacks {
 /** Errors that say something about the request, not the device: no point retrying elsewhere. */
 function isRequestError(error: unknown): boolean {
   return error instanceof EngineError && error.code !== 'device-lost';
+}
+
+/** Resolves after pending messages (a cancel) have been handled. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 export function createEngineService(deps: ServiceDeps) {
@@ -158,6 +168,30 @@ export function createEngineService(deps: ServiceDeps) {
       }),
 
     cancel: (runId: number): void => runs.get(runId)?.abort(),
+
+    runExperiment: (
+      request: ExperimentRequest,
+      options: ExperimentRunOptions,
+      onProgress: ((progress: Progress) => void) | undefined,
+      onResults: ((results: ExperimentExampleResult[]) => void) | undefined,
+      runId: number,
+    ) =>
+      withController(runs, runId, (signal) => {
+        // every batch goes through the fallback, so a lost device costs one batch, not the run
+        const engine: ExperimentEngine = {
+          get info() {
+            return host.requireLoaded().engine.info;
+          },
+          tokenize: (text) => host.requireLoaded().engine.tokenize(text),
+          run: async (lensRequest, runOptions) => {
+            // a batch can finish without a macrotask in between (ORT's wasm run resolves at once):
+            // let cancel() and other calls in before the next one, or they wait for the whole run
+            await yieldToEventLoop();
+            return (await withFallback((e) => e.run(lensRequest, runOptions ?? { signal }), signal)).value;
+          },
+        };
+        return runExperimentRequest(engine, request, options, { signal, onProgress, onResults });
+      }),
 
     decodeVectors: async (
       vectors: Float32Array[],

@@ -1,0 +1,68 @@
+/** The finished parts of a run as the paper's figure, each with its per-example table. */
+import type { ReactElement } from 'react';
+import type { AblationResult } from '../../workers/experiments/index.ts';
+import { useLens } from '../components/useLens.ts';
+import type { ExperimentPart } from '../store/experimentSlice.ts';
+import { ExampleTable } from './ExampleTable.tsx';
+import { datasetLabel } from './experimentSettings.ts';
+import { FigurePanel } from './figures/FigurePanel.tsx';
+import { figure3Spec, figure5Spec, figure7Spec } from './figures/figureSpecs.ts';
+
+const slug = (role: string): string => role.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+
+export function ExperimentFigures({ parts }: { parts: readonly ExperimentPart[] }): ReactElement | null {
+  const openExample = useLens((s) => s.openExample);
+  const done = parts.map((part, index) => ({ part, index })).filter((p) => p.part.outcome);
+  if (done.length === 0) return null;
+  const tables = done.map(({ part, index }) => (
+    <details key={part.key} className="experiment-examples" open={index === 0}>
+      <summary>
+        Examples · {part.role}: {datasetLabel(part.ref)} ({part.outcome!.examples.length})
+        {part.outcome!.skipped.length ? `, ${part.outcome!.skipped.length} skipped` : ''}
+      </summary>
+      <ExampleTable outcome={part.outcome!} partIndex={index} onOpen={openExample} />
+    </details>
+  ));
+  const first = done[0]!.part.outcome!;
+  if (first.experiment === 'ablate') {
+    const variants = done.map(({ part }) => ({
+      role: part.role,
+      dataLabel: datasetLabel(part.ref),
+      outcome: part.outcome as AblationResult,
+    }));
+    return (
+      <section className="experiment-figures" aria-label="Figure 7">
+        <FigurePanel spec={figure7Spec(variants)} name="figure7" data={variants} />
+        {tables}
+      </section>
+    );
+  }
+  return (
+    <section
+      className="experiment-figures"
+      aria-label={first.experiment === 'stages' ? 'Figure 3' : 'Figure 5'}
+    >
+      <div className="experiment-figure-row">
+        {done.map(({ part }) => {
+          const outcome = part.outcome!;
+          const label = datasetLabel(part.ref);
+          if (outcome.experiment === 'stages')
+            return (
+              <FigurePanel key={part.key} spec={figure3Spec(outcome, label)} name="figure3" data={outcome} />
+            );
+          if (outcome.experiment === 'ovector')
+            return (
+              <FigurePanel
+                key={part.key}
+                spec={figure5Spec(outcome, label, part.role)}
+                name={`figure5-${slug(part.role)}`}
+                data={outcome}
+              />
+            );
+          return null;
+        })}
+      </div>
+      {tables}
+    </section>
+  );
+}
