@@ -3,33 +3,19 @@
  * X-shape of the paper's Figure 3, with the stages shaded and an optional intervened run dashed.
  * d3 computes scales, paths and symbols; React renders the SVG.
  */
-import {
-  type SymbolType,
-  symbol,
-  symbolCircle,
-  symbolCross,
-  symbolDiamond,
-  symbolSquare,
-  symbolStar,
-  symbolTriangle,
-  symbolWye,
-} from 'd3';
+import { symbol } from 'd3';
 import { type ReactElement, type Ref, useId, useRef, useState } from 'react';
-import { stateDescription } from './heatmapLayout.ts';
 import {
   functionApplicationLabel,
   functionApplicationX,
   logDomainMax,
   placeLabels,
-  type RankPoint,
   type RankScale,
   type RankSeriesInput,
   type RankStages,
   rankGeometry,
   rankPoints,
-  type SymbolName,
   seriesLegend,
-  seriesPath,
   seriesStyle,
   stageBand,
   stageLabelXs,
@@ -39,6 +25,7 @@ import {
   xTicks,
   yTicks,
 } from './rankLayout.ts';
+import { CHAR_PX, flowLegend, LEGEND_ROW, type LegendItem, Series, SYMBOL_TYPES } from './rankPlotParts.tsx';
 import { useElementWidth } from './useElementWidth.ts';
 import './charts.css';
 
@@ -58,44 +45,6 @@ export interface RankPlotProps {
   /** Height of the plotting area in px; default 300. */
   plotHeight?: number;
   svgRef?: Ref<SVGSVGElement>;
-}
-
-const SYMBOL_TYPES: Record<SymbolName, SymbolType> = {
-  circle: symbolCircle,
-  square: symbolSquare,
-  triangle: symbolTriangle,
-  diamond: symbolDiamond,
-  cross: symbolCross,
-  star: symbolStar,
-  wye: symbolWye,
-};
-
-const FONT_PX = 14;
-const CHAR_PX = FONT_PX * 0.6;
-const LEGEND_ROW = 24;
-
-interface LegendItem {
-  key: string;
-  text: string;
-  color: string;
-  symbol: SymbolName;
-  dashed: boolean;
-}
-
-/** Lays legend items left to right, wrapping to new rows when the width runs out. */
-function flowLegend(items: LegendItem[], width: number): Array<LegendItem & { x: number; row: number }> {
-  let x = 0;
-  let row = 0;
-  return items.map((it) => {
-    const w = 40 + it.text.length * CHAR_PX + 24;
-    if (x > 0 && x + w > width) {
-      x = 0;
-      row++;
-    }
-    const placed = { ...it, x, row };
-    x += w;
-    return placed;
-  });
 }
 
 export function RankPlot(props: RankPlotProps): ReactElement {
@@ -419,54 +368,5 @@ export function RankPlot(props: RankPlotProps): ReactElement {
         ) : null}
       </svg>
     </figure>
-  );
-}
-
-function Series(p: {
-  s: RankSeriesInput;
-  style: { color: string; symbol: SymbolName };
-  points: RankPoint[];
-  g: ReturnType<typeof rankGeometry>;
-  run: 'control' | 'intervened';
-}): ReactElement {
-  const { s, style, points, g, run } = p;
-  const d = seriesPath(points, g);
-  const dashed = run === 'intervened';
-  const seriesId = dashed ? `${s.key}-intervened` : s.key;
-  const marker = symbol(SYMBOL_TYPES[style.symbol], dashed ? 40 : 48)() ?? '';
-  return (
-    <g className="rank-series" data-run={run}>
-      {d ? (
-        <path
-          data-testid="rank-series"
-          data-series={seriesId}
-          data-run={run}
-          d={d}
-          fill="none"
-          stroke={style.color}
-          strokeWidth={dashed ? 2 : 2.75}
-          strokeDasharray={dashed ? '7 5' : undefined}
-          strokeLinejoin="round"
-        />
-      ) : null}
-      {points.map((pt) =>
-        pt.value === null || pt.rank === null ? null : (
-          <path
-            key={pt.state}
-            data-testid="rank-point"
-            data-series={seriesId}
-            data-state-index={pt.state}
-            data-rank={pt.rank}
-            d={marker}
-            transform={`translate(${g.x(pt.x)} ${g.y(pt.value)})`}
-            fill={dashed ? '#ffffff' : style.color}
-            stroke={style.color}
-            strokeWidth={1.5}
-          >
-            <title>{`${s.label}${dashed ? ' (intervened)' : ''}, ${stateDescription(pt.state)}: rank ${pt.rank + 1}${pt.rank === 0 ? ' (top)' : ''}`}</title>
-          </path>
-        ),
-      )}
-    </g>
   );
 }
