@@ -1,15 +1,16 @@
 /**
- * Layout and colour math for the lens heatmap and the top-k table. Pure functions: no DOM, no React,
- * so the geometry (which rows, how wide, which text colour) is unit-tested in Node.
+ * Layout math for the lens heatmap and the top-k table (colours: heatmapColors.ts). Pure functions: no
+ * DOM, no React, so the geometry (which rows, how wide, which text colour) is unit-tested in Node.
  */
-import { interpolateBlues, interpolateViridis, rgb } from 'd3';
 import type { StateResult, TopEntry } from '../../workers/engine/types.ts';
 import type { Stages } from '../analysis/stages.ts';
 import type { ViewSettings } from '../domain.ts';
 import { visibleToken } from '../tokenText.ts';
+import { type ColorScheme, DARK_TEXT, probColor, textColorOn } from './heatmapColors.ts';
+
+export * from './heatmapColors.ts';
 
 export type HeatmapRows = ViewSettings['rows'];
-export type ColorScheme = 'blues' | 'viridis';
 
 /**
  * The residual states shown as rows: 'all' = every state 0..2L; 'blocks' = the embeddings and each
@@ -52,63 +53,6 @@ export function truncateText(text: string, maxChars: number): string {
   if (chars.length <= maxChars) return text;
   if (maxChars <= 1) return '…';
   return `${chars.slice(0, maxChars - 1).join('')}…`;
-}
-
-/** Probability as people read it on a slide: 43.2%, 4.3%, 0.43%, <0.01%. */
-export function formatProb(p: number): string {
-  if (!Number.isFinite(p)) return '–';
-  const pct = p * 100;
-  if (pct >= 99.95 && p < 1) return '>99.9%';
-  if (pct >= 1) return `${pct.toFixed(1)}%`;
-  if (pct >= 0.01) return `${pct.toFixed(2)}%`;
-  if (pct > 0) return '<0.01%';
-  return '0%';
-}
-
-/**
- * Cell colour for a probability. Both schemes get darker (Blues) or lighter (viridis) monotonically,
- * so they stay readable printed in grayscale. Blues starts slightly tinted so p = 0 is not the page.
- */
-export function probColor(prob: number, scheme: ColorScheme = 'blues'): string {
-  const p = Number.isFinite(prob) ? Math.min(1, Math.max(0, prob)) : 0;
-  const c = scheme === 'viridis' ? interpolateViridis(p) : interpolateBlues(0.06 + 0.94 * p);
-  return rgb(c).formatHex();
-}
-
-/** WCAG relative luminance of a CSS colour. */
-export function relativeLuminance(color: string): number {
-  const c = rgb(color);
-  const lin = (v: number): number => {
-    const s = v / 255;
-    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
-}
-
-/** WCAG contrast ratio (1..21). */
-export function contrastRatio(a: string, b: string): number {
-  const la = relativeLuminance(a);
-  const lb = relativeLuminance(b);
-  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
-}
-
-/** Pure black: with white it guarantees >= 4.5:1 on any background. */
-export const DARK_TEXT = '#000000';
-export const LIGHT_TEXT = '#ffffff';
-
-/** Text colour for a cell: whichever of near-black and white contrasts more with the background. */
-export function textColorOn(background: string): string {
-  return contrastRatio(background, DARK_TEXT) >= contrastRatio(background, LIGHT_TEXT)
-    ? DARK_TEXT
-    : LIGHT_TEXT;
-}
-
-/** Gradient stops for the legend (and the SVG linearGradient). */
-export function legendStops(scheme: ColorScheme, n = 11): Array<{ offset: number; color: string }> {
-  return Array.from({ length: n }, (_, i) => {
-    const offset = i / (n - 1);
-    return { offset, color: probColor(offset, scheme) };
-  });
 }
 
 /** Above this many cells the heatmap draws them on a canvas: thousands of SVG text nodes get slow. */
