@@ -120,15 +120,8 @@ class Gpt2GraphContext {
     return g.op('Mul', [half, g.op('Add', [g.op('Tanh', [inner]), g.constFloat([1], [])])]);
   }
 
-  /** Additive causal mask [T, T] (0 on and below the diagonal, a large negative above). */
   causalMask(x: string): string {
-    const g = this.g;
-    const seq = g.op('Gather', [g.op('Shape', [x]), g.constInt64([1], [])], { axis: 0 });
-    const range = g.op('Range', [g.constInt64([0], []), seq, g.constInt64([1], [])]);
-    const rows = g.op('Unsqueeze', [range, g.constInt64([1])]);
-    const cols = g.op('Unsqueeze', [range, g.constInt64([0])]);
-    const above = g.op('Greater', [cols, rows]);
-    return g.op('Where', [above, g.constFloat([NEG_LARGE], []), g.constFloat([0], [])]);
+    return causalMask(this.g, x);
   }
 
   attention(x: string, block: BlockWeights, mask: string): string {
@@ -168,8 +161,18 @@ class Gpt2GraphContext {
   }
 }
 
+/** Additive causal mask [T, T] (0 on and below the diagonal, a large negative above). */
+export function causalMask(g: GraphBuilder, x: string): string {
+  const seq = g.op('Gather', [g.op('Shape', [x]), g.constInt64([1], [])], { axis: 0 });
+  const range = g.op('Range', [g.constInt64([0], []), seq, g.constInt64([1], [])]);
+  const rows = g.op('Unsqueeze', [range, g.constInt64([1])]);
+  const cols = g.op('Unsqueeze', [range, g.constInt64([0])]);
+  const above = g.op('Greater', [cols, rows]);
+  return g.op('Where', [above, g.constFloat([NEG_LARGE], []), g.constFloat([0], [])]);
+}
+
 /** Intervention inputs turned into per-layer factors: out' = out * factor[l] + mask * add[l]. */
-class InterventionInputs {
+export class InterventionInputs {
   private readonly factors: string;
   private readonly mask3: string;
 
@@ -198,16 +201,21 @@ class InterventionInputs {
   }
 }
 
-export function buildTrunkGraph(
-  file: SafetensorsFile,
-  config: Gpt2Config,
-  weights: Gpt2Weights,
-  options: GraphOptions = {},
-): BuiltGraph {
-  const ctx = new Gpt2GraphContext('lenslab_trunk', file, config, options);
-  const g = ctx.g;
-  const { nLayer: L, nEmbd: d } = config;
-  const S = 2 * L + 1;
+/**
+ * The trunk's inputs, shared by every family: embeddings, intervention tensors (as per-layer
+ * factors and added vectors), each prompt's last index and the positions to return.
+ */
+export function trunkInputs(
+  g: GraphBuilder,
+  L: number,
+  d: number,
+): {
+  x0: string;
+  lensPositions: string;
+  lastIndex: string;
+  attnIv: InterventionInputs;
+  ffnIv: InterventionInputs;
+} {
   const x0 = g.input(TRUNK.embeddings, DataType.FLOAT, ['batch', 'seq', d]);
   const attnKeep = g.input(TRUNK.attnKeep, DataType.FLOAT, [L]);
   const attnAdd = g.input(TRUNK.attnAdd, DataType.FLOAT, [L, d]);
@@ -220,6 +228,19 @@ export function buildTrunkGraph(
   const mask3 = g.op('Unsqueeze', [mask, g.constInt64([2])]); // [B, T, 1]
   const attnIv = new InterventionInputs(g, attnKeep, attnAdd, mask3, L);
   const ffnIv = new InterventionInputs(g, ffnKeep, ffnAdd, mask3, L);
+  return { x0, lensPositions, lastIndex, attnIv, ffnIv };
+}
+
+export function buildTrunkGraph(
+  file: SafetensorsFile,
+  config: Gpt2Config,
+  weights: Gpt2Weights,
+  options: GraphOptions = {},
+): BuiltGraph {
+  const ctx = new Gpt2GraphContext('lenslab_trunk', file, config, options);
+  const g = ctx.g;
+  const { nLayer: L, nEmbd: d } = config;
+  const { x0, lensPositions, lastIndex, attnIv, ffnIv } = trunkInputs(g, L, d);
   const causal = ctx.causalMask(x0);
 
   const states: string[] = [x0];
@@ -240,6 +261,25 @@ export function buildTrunkGraph(
     ffnOuts.push(ffnOut);
   });
 
+  trunkOutputs(g, { states, attnOuts, ffnOuts, lensPositions, lastIndex, nLayer: L, dModel: d });
+  return ctx.finish();
+}
+
+/** The trunk's outputs from its states and sublayer outputs (each [B, T, d]): shared by every family. */
+export function trunkOutputs(
+  g: GraphBuilder,
+  parts: {
+    states: string[];
+    attnOuts: string[];
+    ffnOuts: string[];
+    lensPositions: string;
+    lastIndex: string;
+    nLayer: number;
+    dModel: number;
+  },
+): void {
+  const { states, attnOuts, ffnOuts, lensPositions, lastIndex, nLayer: L, dModel: d } = parts;
+  const S = states.length;
   const stack = (tensors: string[]): string =>
     g.op(
       'Concat',
@@ -268,7 +308,6 @@ export function buildTrunkGraph(
   g.output(TRUNK.residual, DataType.FLOAT, ['batch', S, 'positions', d]);
   g.output(TRUNK.ffnOut, DataType.FLOAT, ['batch', L, d]);
   g.output(TRUNK.attnOut, DataType.FLOAT, ['batch', L, d]);
-  return ctx.finish();
 }
 
 export function buildLensGraph(file: SafetensorsFile, config: Gpt2Config, weights: Gpt2Weights): BuiltGraph {
@@ -284,6 +323,21 @@ export function buildLensGraph(file: SafetensorsFile, config: Gpt2Config, weight
   // lm_head is [V, d] (tied to wte): Gemm with transB reads it in place, no transposed copy
   const logits = g.op('Gemm', [normed, ctx.weight(weights.lmHead)], { transB: 1 });
 
+  lensOutputs(g, logits, V, topK, trackedIds);
+  return ctx.finish();
+}
+
+/**
+ * The lens's tail, shared by every family: from logits [N, V] to top-k, tracked ranks and
+ * probabilities and entropy, all on the device.
+ */
+export function lensOutputs(
+  g: GraphBuilder,
+  logits: string,
+  V: number,
+  topK: string,
+  trackedIds: string,
+): void {
   g.node('TopK', [logits, topK], { axis: 1, largest: 1, sorted: 1 }, 2, ['top_logits', LENS.topIds]);
 
   // log-sum-exp and entropy, stable: z = logits - max; H = log(sum e^z) - sum(e^z z) / sum(e^z)
@@ -319,7 +373,6 @@ export function buildLensGraph(file: SafetensorsFile, config: Gpt2Config, weight
   g.output(LENS.trackedRank, DataType.FLOAT, ['rows', 'tracked']);
   g.output(LENS.trackedProb, DataType.FLOAT, ['rows', 'tracked']);
   g.output(LENS.entropy, DataType.FLOAT, ['rows', 1]);
-  return ctx.finish();
 }
 
 const SUM_BLOCK = 256;

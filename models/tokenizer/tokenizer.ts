@@ -97,7 +97,10 @@ export class TextTokenizer {
   private texts: string[] | null = null;
   private idsByText: Map<string, number> | null = null;
 
-  private constructor(hf: Tokenizer) {
+  private constructor(
+    hf: Tokenizer,
+    private readonly addSpecialTokens: boolean,
+  ) {
     applyExactByteLevelSplit(hf.pre_tokenizer);
     this.hf = hf;
     const vocab = hf.get_vocab(true);
@@ -112,7 +115,11 @@ export class TextTokenizer {
     this.addedIds = new Set(hf.get_added_tokens_decoder().keys());
   }
 
-  static fromJson(tokenizerJson: unknown): TextTokenizer {
+  /**
+   * `addSpecialTokens`: encode() adds what the post-processor says (Llama 3's <|begin_of_text|>);
+   * off for GPT-2, whose ids have never carried any.
+   */
+  static fromJson(tokenizerJson: unknown, options: { addSpecialTokens?: boolean } = {}): TextTokenizer {
     validateJson(tokenizerJson);
     let hf: Tokenizer;
     try {
@@ -121,15 +128,15 @@ export class TextTokenizer {
     } catch (err) {
       throw new TokenizerError(`invalid tokenizer.json: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return new TextTokenizer(hf);
+    return new TextTokenizer(hf, options.addSpecialTokens ?? false);
   }
 
   /**
-   * GPT-2 ids without BOS/EOS (GPT-2 adds none anyway). As in transformers, a literal
-   * "<|endoftext|>" in the text becomes the special token 50256.
+   * GPT-2 ids without BOS/EOS (GPT-2 adds none anyway); other families' as their post-processor
+   * adds them. As in transformers, a literal "<|endoftext|>" in the text becomes the special token.
    */
   encode(text: string): number[] {
-    const { ids } = this.hf.encode(text, { add_special_tokens: false });
+    const { ids } = this.hf.encode(text, { add_special_tokens: this.addSpecialTokens });
     for (const id of ids) {
       // Cannot happen with a byte-level vocabulary (every byte has a token); guards a broken JSON.
       if (typeof id !== 'number') throw new TokenizerError(`text not representable in vocabulary: ${text}`);
