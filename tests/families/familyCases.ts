@@ -1,0 +1,115 @@
+/**
+ * One random checkpoint per family variant in the Hub's exact layout, with its tokenizer.json and
+ * its float64 reference: what the engine suite and the CLI suite run against.
+ */
+import { makeNeoxFixture } from '../../models/families/gpt_neox/fixture.ts';
+import { makeLlamaFixture, withBosToken } from '../../models/families/llama/fixture.ts';
+import type { FamilyFixture } from '../../models/families/randomCheckpoint.ts';
+import { gpt2TokenizerJson } from '../support/checkpoints.ts';
+import type { FamilyReference } from './reference/decoder.ts';
+import { llamaReference } from './reference/llamaReference.ts';
+import { neoxReference } from './reference/neoxReference.ts';
+
+/** GPT-2's 50,257 byte-level tokens stand in for each family's tokenizer. */
+export const GPT2_VOCAB = 50257;
+export const BOS = '<|begin_of_text|>';
+
+export interface FamilyCase {
+  name: string;
+  fixture: FamilyFixture;
+  tokenizer: unknown;
+  /** Tokens the tokenizer has: the lens's vocabulary. */
+  vocab: number;
+  /** Residual states the model has: 2L+1 sequential, L+1 parallel. */
+  stateCount: number;
+  reference: () => FamilyReference;
+}
+
+let llamaTokenizer: unknown;
+function bosTokenizer(): unknown {
+  llamaTokenizer ??= withBosToken(gpt2TokenizerJson(), BOS, GPT2_VOCAB);
+  return llamaTokenizer;
+}
+
+function llamaCase(name: string, fixture: FamilyFixture, bos: boolean, nLayer: number): FamilyCase {
+  const vocab = bos ? GPT2_VOCAB + 1 : GPT2_VOCAB;
+  return {
+    name,
+    fixture,
+    tokenizer: bos ? bosTokenizer() : gpt2TokenizerJson(),
+    vocab,
+    stateCount: 2 * nLayer + 1,
+    reference: () => llamaReference(fixture.config, fixture.safetensors, vocab),
+  };
+}
+
+const LLAMA3_SCALING = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMax: 64 };
+
+export function familyCases(): FamilyCase[] {
+  const neox = (name: string, parallel: boolean, seed: number): FamilyCase => {
+    const options = {
+      nLayer: 2,
+      hiddenSize: 32,
+      nHead: 2,
+      vocabSize: 50304,
+      maxPositions: 64,
+      parallel,
+      seed,
+    };
+    const fixture = makeNeoxFixture({ ...options, legacyBuffers: true, dtype: 'F16' });
+    return {
+      name,
+      fixture,
+      tokenizer: gpt2TokenizerJson(),
+      vocab: GPT2_VOCAB,
+      stateCount: parallel ? 3 : 5,
+      reference: () => neoxReference(fixture.config, fixture.safetensors, GPT2_VOCAB),
+    };
+  };
+  const base = { nLayer: 2, hiddenSize: 32, nHead: 4, intermediateSize: 64, maxPositions: 128 };
+  return [
+    llamaCase(
+      'llama: grouped-query (4 heads, 2 kv), Llama 3 rope_scaling, untied, BOS',
+      makeLlamaFixture({
+        ...base,
+        nKvHead: 2,
+        vocabSize: GPT2_VOCAB + 1,
+        ropeTheta: 500000,
+        llama3Scaling: LLAMA3_SCALING,
+        explicitHeadDim: true,
+        bosTokenId: GPT2_VOCAB,
+        seed: 21,
+      }),
+      true,
+      2,
+    ),
+    llamaCase(
+      'llama: tied embeddings, multi-query (1 kv head), BF16 (SmolLM2-like)',
+      makeLlamaFixture({ ...base, nKvHead: 1, vocabSize: GPT2_VOCAB, tied: true, seed: 22, dtype: 'BF16' }),
+      false,
+      2,
+    ),
+    llamaCase(
+      'qwen2: q/k/v biases, tied, padded vocabulary (50,304 rows)',
+      makeLlamaFixture({
+        ...base,
+        modelType: 'qwen2',
+        nKvHead: 2,
+        vocabSize: 50304,
+        tied: true,
+        ropeTheta: 1000000,
+        seed: 23,
+      }),
+      false,
+      2,
+    ),
+    neox('gpt_neox: parallel residual, partial rotary, padded vocabulary, legacy buffers, F16', true, 24),
+    neox('gpt_neox: sequential residual (use_parallel_residual false)', false, 25),
+    llamaCase(
+      'mistral: grouped-query, untied',
+      makeLlamaFixture({ ...base, modelType: 'mistral', nKvHead: 2, vocabSize: GPT2_VOCAB, seed: 26 }),
+      false,
+      2,
+    ),
+  ];
+}
