@@ -69,7 +69,27 @@ function hasByteLevelPreTokenizer(pre: unknown): boolean {
     : false;
 }
 
-function validateJson(json: unknown): void {
+/**
+ * SentencePiece-style BPE as tokenizer.json writes it (Llama 2, TinyLlama, Mistral): '▁' marks a
+ * space, and byte-fallback tokens <0xNN> stand for single bytes.
+ */
+function isSentencePieceBpe(json: Record<string, unknown>): boolean {
+  const model = json.model as Record<string, unknown>;
+  const pre = json.pre_tokenizer as Record<string, unknown> | null | undefined;
+  const metaspace = (p: unknown): boolean =>
+    isRecord(p) &&
+    (p.type === 'Metaspace' ||
+      (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some(metaspace)));
+  return (
+    model.byte_fallback === true ||
+    metaspace(pre) ||
+    JSON.stringify(json.normalizer ?? null).includes('\u2581')
+  );
+}
+
+type VocabularyStyle = 'byte-level' | 'sentencepiece';
+
+function validateJson(json: unknown): VocabularyStyle {
   if (!isRecord(json)) throw new TokenizerError('tokenizer.json must be a JSON object');
   const model = json.model;
   if (!isRecord(model)) throw new TokenizerError('tokenizer.json has no "model" object');
@@ -80,13 +100,17 @@ function validateJson(json: unknown): void {
     throw new TokenizerError('tokenizer.json model has no vocabulary');
   }
   if (!Array.isArray(model.merges)) throw new TokenizerError('tokenizer.json model has no merges list');
-  if (!hasByteLevelPreTokenizer(json.pre_tokenizer)) {
-    throw new TokenizerError('only byte-level BPE tokenizers (GPT-2 family) are supported');
-  }
   if (json.added_tokens !== undefined && !Array.isArray(json.added_tokens)) {
     throw new TokenizerError('tokenizer.json "added_tokens" must be a list');
   }
+  if (hasByteLevelPreTokenizer(json.pre_tokenizer)) return 'byte-level';
+  if (isSentencePieceBpe(json)) return 'sentencepiece';
+  throw new TokenizerError(
+    'only byte-level BPE (GPT-2, Llama 3, Qwen2, GPT-NeoX) and SentencePiece-style BPE (Llama 2, Mistral) tokenizers are supported',
+  );
 }
+
+const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 
 export class TextTokenizer {
   readonly vocabSize: number;
@@ -100,6 +124,7 @@ export class TextTokenizer {
   private constructor(
     hf: Tokenizer,
     private readonly addSpecialTokens: boolean,
+    private readonly style: VocabularyStyle,
   ) {
     applyExactByteLevelSplit(hf.pre_tokenizer);
     this.hf = hf;
@@ -120,7 +145,7 @@ export class TextTokenizer {
    * off for GPT-2, whose ids have never carried any.
    */
   static fromJson(tokenizerJson: unknown, options: { addSpecialTokens?: boolean } = {}): TextTokenizer {
-    validateJson(tokenizerJson);
+    const style = validateJson(tokenizerJson);
     let hf: Tokenizer;
     try {
       // The second argument is tokenizer_config.json; nothing in it matters for GPT-2.
@@ -128,7 +153,7 @@ export class TextTokenizer {
     } catch (err) {
       throw new TokenizerError(`invalid tokenizer.json: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return new TextTokenizer(hf, options.addSpecialTokens ?? false);
+    return new TextTokenizer(hf, options.addSpecialTokens ?? false, style);
   }
 
   /**
@@ -173,6 +198,10 @@ export class TextTokenizer {
   }
 
   private decodeRaw(raw: string, id: number): string {
+    if (this.style === 'sentencepiece') {
+      const byte = BYTE_TOKEN.exec(raw);
+      return byte ? bytesToText(Uint8Array.of(Number.parseInt(byte[1]!, 16))) : raw.replaceAll('\u2581', ' ');
+    }
     const bytes = new Uint8Array(raw.length);
     let n = 0;
     for (const ch of raw) {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InterventionSpec, StateResult } from '../../workers/engine/types.ts';
 import { CLI, expectFailure, expectSuccess, run } from '../support/cliProcess.ts';
 import { expectStateMatches, newStats } from '../support/compareWithReference.ts';
-import { BOS, type FamilyCase, familyCases, GPT2_VOCAB } from './familyCases.ts';
+import { BOS, type FamilyCase, familyCases, GPT2_VOCAB, inVocab } from './familyCases.ts';
 
 interface CliOutput {
   model: { modelType: string; nLayer: number; vocabSize: number; states: unknown[] };
@@ -38,6 +38,11 @@ async function lenslab(...args: string[]): Promise<CliOutput> {
   return expectSuccess<CliOutput>(await run(process.execPath, [CLI, 'lens', ...args], work));
 }
 
+/** The paper's prompt as text, tracking " Warsaw": the tokenizer decides the ids (and the BOS). */
+function promptRun(dir: string): Promise<CliOutput> {
+  return lenslab('--model', dir, '--prompt', 'The capital of Poland is', '--track', '" Warsaw"', '--json');
+}
+
 function expectReference(out: CliOutput, family: FamilyCase, ids: number[], iv?: InterventionSpec): void {
   const forward = family.reference().forward(ids, iv);
   expect(out.states).toHaveLength(family.stateCount);
@@ -63,13 +68,14 @@ describe.each(cases.map((family, i) => ({ family, i, name: family.name })))(
   ({ family, i }) => {
     it('--ids, --track: every state as the reference decodes it', async () => {
       const dir = folder(family, i);
+      const ids = inVocab(IDS, family.vocab);
       const out = await lenslab(
         '--model',
         dir,
         '--ids',
-        IDS.join(','),
+        ids.join(','),
         '--track',
-        TRACK.join(','),
+        inVocab(TRACK, family.vocab).join(','),
         '--top',
         '5',
         '--json',
@@ -80,8 +86,8 @@ describe.each(cases.map((family, i) => ({ family, i, name: family.name })))(
         vocabSize: family.vocab,
       });
       expect(out.model.states).toHaveLength(family.stateCount);
-      expect(out.tokens.map((t) => t.id)).toEqual(IDS);
-      expectReference(out, family, IDS);
+      expect(out.tokens.map((t) => t.id)).toEqual(ids);
+      expectReference(out, family, ids);
     });
   },
 );
@@ -119,18 +125,24 @@ describe('interventions and tokenizers through the CLI', () => {
   it('a Llama prompt starts with the BOS its tokenizer post-processor adds, shown as a token', async () => {
     const family = cases[0]!;
     const dir = folder(family, 0);
-    const out = await lenslab(
-      '--model',
-      dir,
-      '--prompt',
-      'The capital of Poland is',
-      '--track',
-      '" Warsaw"',
-      '--json',
-    );
+    const out = await promptRun(dir);
     expect(out.tokens[0]).toEqual({ id: GPT2_VOCAB, text: BOS });
     expect(out.tokens.slice(1).map((t) => t.id)).toEqual(IDS);
     expectReference(out, family, [GPT2_VOCAB, ...IDS]);
+  });
+
+  it('a SentencePiece-BPE prompt (Llama 2 / TinyLlama / Mistral form) starts with <s>; ▁ reads as a space', async () => {
+    const index = cases.findIndex((c) => c.name.includes('SentencePiece'));
+    const family = cases[index]!;
+    const dir = folder(family, index);
+    const out = await promptRun(dir);
+    expect(out.tokens.map((t) => t.text)).toEqual(['<s>', ' The', ' capital', ' of', ' Poland', ' is']);
+    expect(out.states[0]!.tracked[0]!.token).toBe(' Warsaw');
+    expectReference(
+      out,
+      family,
+      out.tokens.map((t) => t.id),
+    );
   });
 
   it('an unsupported model_type names the supported ones', async () => {

@@ -13,7 +13,7 @@ import {
   expectVectorClose,
   newStats,
 } from '../support/compareWithReference.ts';
-import { familyCases } from './familyCases.ts';
+import { familyCases, inVocab } from './familyCases.ts';
 import type { FamilyReference } from './reference/decoder.ts';
 
 const ort = ortNode as unknown as OrtRuntime;
@@ -44,7 +44,7 @@ function check(
   vocab: number,
 ): void {
   result.prompts.forEach((prompt, p) => {
-    const ids = PROMPTS[p]!;
+    const ids = inVocab(PROMPTS[p]!, vocab);
     const run = reference.forward(ids, iv);
     expect(prompt.states).toHaveLength(run.states.length);
     for (const [position, states] of (prompt.byPosition ?? [prompt.states]).entries()) {
@@ -125,8 +125,8 @@ describe.each(familyCases())('$name', (family) => {
     '%s: every state, batched prompts of different lengths',
     async (_label, iv, positions) => {
       const result = await engine.run({
-        prompts: PROMPTS,
-        track: TRACK,
+        prompts: PROMPTS.map((ids) => inVocab(ids, family.vocab)),
+        track: inVocab(TRACK, family.vocab),
         topK: 5,
         positions,
         capture: true,

@@ -4,6 +4,7 @@
  */
 import { makeNeoxFixture } from '../../models/families/gpt_neox/fixture.ts';
 import { makeLlamaFixture, withBosToken } from '../../models/families/llama/fixture.ts';
+import { sentencePieceTokenizerJson } from '../../models/families/llama/sentencePieceTokenizer.ts';
 import type { FamilyFixture } from '../../models/families/randomCheckpoint.ts';
 import { gpt2TokenizerJson } from '../support/checkpoints.ts';
 import type { FamilyReference } from './reference/decoder.ts';
@@ -31,12 +32,22 @@ function bosTokenizer(): unknown {
   return llamaTokenizer;
 }
 
-function llamaCase(name: string, fixture: FamilyFixture, bos: boolean, nLayer: number): FamilyCase {
-  const vocab = bos ? GPT2_VOCAB + 1 : GPT2_VOCAB;
+/** Llama 2 / TinyLlama / Mistral's SentencePiece-BPE form, 308 tokens. */
+export const SENTENCE_PIECE = sentencePieceTokenizerJson();
+
+function llamaCase(
+  name: string,
+  fixture: FamilyFixture,
+  tokenizer: 'gpt2' | 'bos' | 'sentencepiece',
+  nLayer: number,
+): FamilyCase {
+  const vocab = { gpt2: GPT2_VOCAB, bos: GPT2_VOCAB + 1, sentencepiece: SENTENCE_PIECE.size }[tokenizer];
   return {
     name,
     fixture,
-    tokenizer: bos ? bosTokenizer() : gpt2TokenizerJson(),
+    tokenizer: { gpt2: gpt2TokenizerJson, bos: bosTokenizer, sentencepiece: () => SENTENCE_PIECE.json }[
+      tokenizer
+    ](),
     vocab,
     stateCount: 2 * nLayer + 1,
     reference: () => llamaReference(fixture.config, fixture.safetensors, vocab),
@@ -80,13 +91,13 @@ export function familyCases(): FamilyCase[] {
         bosTokenId: GPT2_VOCAB,
         seed: 21,
       }),
-      true,
+      'bos',
       2,
     ),
     llamaCase(
       'llama: tied embeddings, multi-query (1 kv head), BF16 (SmolLM2-like)',
       makeLlamaFixture({ ...base, nKvHead: 1, vocabSize: GPT2_VOCAB, tied: true, seed: 22, dtype: 'BF16' }),
-      false,
+      'gpt2',
       2,
     ),
     llamaCase(
@@ -100,16 +111,27 @@ export function familyCases(): FamilyCase[] {
         ropeTheta: 1000000,
         seed: 23,
       }),
-      false,
+      'gpt2',
       2,
     ),
     neox('gpt_neox: parallel residual, partial rotary, padded vocabulary, legacy buffers, F16', true, 24),
     neox('gpt_neox: sequential residual (use_parallel_residual false)', false, 25),
     llamaCase(
+      'llama: SentencePiece-BPE tokenizer with <s> (Llama 2 / TinyLlama form), F16',
+      makeLlamaFixture({ ...base, nKvHead: 4, vocabSize: SENTENCE_PIECE.size, seed: 27, dtype: 'F16' }),
+      'sentencepiece',
+      2,
+    ),
+    llamaCase(
       'mistral: grouped-query, untied',
       makeLlamaFixture({ ...base, modelType: 'mistral', nKvHead: 2, vocabSize: GPT2_VOCAB, seed: 26 }),
-      false,
+      'gpt2',
       2,
     ),
   ];
+}
+
+/** Test token ids folded into a small vocabulary (the SentencePiece fixture has 308 tokens). */
+export function inVocab(ids: readonly number[], vocab: number): number[] {
+  return ids.map((id) => id % vocab);
 }
