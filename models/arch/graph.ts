@@ -31,15 +31,17 @@ export function buildArchTrunkGraph(file: SafetensorsFile, spec: ArchSpec, weigh
   const ffnOuts: string[] = [];
   let h = x0;
   weights.blocks.forEach((block, i) => {
-    const attnOut = attnIv.apply(ctx.attention(ctx.norm(h, block.attnNorm), block, causal, cos, sin), i);
+    const attnIn = ctx.norm(h, block.attnNorm);
+    const attnOut = attnIv.apply(ctx.attention(attnIn, block, causal, cos, sin), i);
     if (spec.parallel) {
       // both sublayers read the block input; "input + attention" is no state of the model
-      const ffnOut = ffnIv.apply(ctx.mlp(ctx.norm(h, block.mlpNorm), block), i);
+      const ffnOut = ffnIv.apply(ctx.mlp(block.mlpNorm ? ctx.norm(h, block.mlpNorm) : attnIn, block), i);
       h = g.op('Add', [h, g.op('Add', [attnOut, ffnOut])]);
       ffnOuts.push(ffnOut);
     } else {
       h = g.op('Add', [h, attnOut]);
       states.push(h);
+      if (!block.mlpNorm) throw new Error('a sequential block needs its MLP norm');
       const ffnOut = ffnIv.apply(ctx.mlp(ctx.norm(h, block.mlpNorm), block), i);
       h = g.op('Add', [h, ffnOut]);
       ffnOuts.push(ffnOut);
@@ -64,7 +66,9 @@ export function buildArchLensGraph(
   const trackedIds = g.input(LENS.trackedIds, DataType.INT64, ['rows', 'tracked']);
   const topK = g.input(LENS.topK, DataType.INT64, [1]);
   const normed = ctx.norm(residual, weights.finalNorm);
-  const logits = ctx.linear(normed, { weight: leadingRows(weights.lmHead, vocab) }, true);
+  const head = { weight: leadingRows(weights.lmHead, vocab) };
+  const bias = weights.lmHeadBias ? { bias: leadingRows(weights.lmHeadBias, vocab) } : {};
+  const logits = ctx.linear(normed, { ...head, ...bias }, true);
   lensOutputs(g, logits, vocab, topK, trackedIds);
   return ctx.finish();
 }

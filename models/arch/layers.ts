@@ -90,17 +90,33 @@ export class ArchGraphContext {
     return this.linear(this.g.op('Mul', [gate, up]), block.down);
   }
 
-  /** Rotary embedding of [B, T, heads, dh] with cos/sin [1, T, 1, rot/2]: rotate_half on the first rot dims. */
+  /**
+   * Rotary embedding of [B, T, heads, dh] with cos/sin [1, T, 1, rot/2] on the first rot dims:
+   * pairs (x1, x2) -> (x1 cos - x2 sin, x2 cos + x1 sin), the pairs being (i, i + rot/2) for
+   * rotate_half, (2i, 2i + 1) for GPT-J's interleaved form.
+   */
   private rotate(x: string, cos: string, sin: string): string {
     const g = this.g;
     const { headDim } = this.spec;
-    const half = this.spec.rotary.rotaryDim / 2;
-    const sizes = half * 2 < headDim ? [half, half, headDim - 2 * half] : [half, half];
-    const parts = g.node('Split', [x, g.constInt64(sizes)], { axis: -1 }, sizes.length);
-    const [x1, x2] = parts as [string, string];
-    const r1 = g.op('Sub', [g.op('Mul', [x1, cos]), g.op('Mul', [x2, sin])]);
-    const r2 = g.op('Add', [g.op('Mul', [x2, cos]), g.op('Mul', [x1, sin])]);
-    return g.op('Concat', [r1, r2, ...parts.slice(2)], { axis: -1 });
+    const { rotaryDim: rot, style } = this.spec.rotary;
+    const turn = (x1: string, x2: string, c: string, s: string): [string, string] => [
+      g.op('Sub', [g.op('Mul', [x1, c]), g.op('Mul', [x2, s])]),
+      g.op('Add', [g.op('Mul', [x2, c]), g.op('Mul', [x1, s])]),
+    ];
+    if (style === 'half') {
+      const sizes = rot < headDim ? [rot / 2, rot / 2, headDim - rot] : [rot / 2, rot / 2];
+      const parts = g.node('Split', [x, g.constInt64(sizes)], { axis: -1 }, sizes.length);
+      const [r1, r2] = turn(parts[0]!, parts[1]!, cos, sin);
+      return g.op('Concat', [r1, r2, ...parts.slice(2)], { axis: -1 });
+    }
+    const parts =
+      rot < headDim ? g.node('Split', [x, g.constInt64([rot, headDim - rot])], { axis: -1 }, 2) : [x];
+    const pairs = g.op('Reshape', [parts[0]!, g.constInt64([0, 0, 0, rot / 2, 2])]); // [B, T, H, rot/2, 2]
+    const [x1, x2] = g.node('Split', [pairs], { axis: -1 }, 2) as [string, string];
+    const last = g.constInt64([4]);
+    const [r1, r2] = turn(x1, x2, g.op('Unsqueeze', [cos, last]), g.op('Unsqueeze', [sin, last]));
+    const rotated = g.op('Reshape', [g.op('Concat', [r1, r2], { axis: -1 }), g.constInt64([0, 0, 0, rot])]);
+    return parts.length > 1 ? g.op('Concat', [rotated, parts[1]!], { axis: -1 }) : rotated;
   }
 
   /** [B, Hkv, T, dh] -> [B, H, T, dh]: query head h reads key/value head floor(h / (H / Hkv)). */
@@ -161,15 +177,16 @@ export class ArchGraphContext {
   }
 }
 
-/** The first `rows` rows of a [R, d] tensor, in place (a prefix of its bytes): a padded vocabulary's real tokens. */
+/** The first `rows` rows of a [R, d] (or [R]) tensor, in place (a prefix of its bytes): a padded vocabulary's real tokens. */
 export function leadingRows(info: TensorInfo, rows: number): TensorInfo {
   if (rows === info.shape[0]) return info;
-  const d = info.shape[1]!;
+  const rest = info.shape.slice(1);
+  const size = rest.reduce((a, b) => a * b, 1);
   return {
     ...info,
     name: `${info.name}[:${rows}]`,
-    shape: [rows, d],
-    byteLength: rows * d * BYTES_PER_ELEMENT[info.dtype],
+    shape: [rows, ...rest],
+    byteLength: rows * size * BYTES_PER_ELEMENT[info.dtype],
   };
 }
 

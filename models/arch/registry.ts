@@ -1,5 +1,6 @@
 /** model_type -> family adapter. GPT-2 keeps its own path (models/gpt2/); it is listed as supported. */
 import { gptNeoxAdapter } from '../families/gpt_neox/adapter.ts';
+import { gptjAdapter } from '../families/gptj/adapter.ts';
 import { llamaAdapter } from '../families/llama/adapter.ts';
 import { mistralAdapter } from '../families/mistral/adapter.ts';
 import { qwen2Adapter } from '../families/qwen2/adapter.ts';
@@ -8,7 +9,13 @@ import { ConfigFields } from './configFields.ts';
 import type { FamilyAdapter } from './family.ts';
 import type { ArchSpec } from './spec.ts';
 
-const ADAPTERS: readonly FamilyAdapter[] = [llamaAdapter, qwen2Adapter, gptNeoxAdapter, mistralAdapter];
+const ADAPTERS: readonly FamilyAdapter[] = [
+  llamaAdapter,
+  qwen2Adapter,
+  gptNeoxAdapter,
+  mistralAdapter,
+  gptjAdapter,
+];
 
 /** Every model_type LensLab runs, GPT-2 first. */
 export const SUPPORTED_FAMILIES: readonly string[] = ['gpt2', ...ADAPTERS.map((a) => a.modelType)];

@@ -11,8 +11,8 @@ export type Activation = 'gelu' | 'gelu_new' | 'silu';
 /** Rotary position embedding; `rotaryDim` of each head's dims rotate, the rest pass through. */
 export interface RotarySpec {
   rotaryDim: number;
-  /** 'half': rotate_half (GPT-NeoX, Llama): dims i and i + rot/2 pair up. */
-  style: 'half';
+  /** 'half': rotate_half (GPT-NeoX, Llama): dims i and i + rot/2 pair up; 'interleaved' (GPT-J): 2i and 2i+1. */
+  style: 'half' | 'interleaved';
   /** Inverse frequencies (rotaryDim / 2), scaling already applied; float64. */
   invFreq: readonly number[];
 }
@@ -54,8 +54,8 @@ export interface NormWeights {
 
 export interface ArchBlockWeights {
   attnNorm: NormWeights;
-  /** Absent for parallel blocks that share one norm (none of the supported families). */
-  mlpNorm: NormWeights;
+  /** Absent where the MLP reads the attention's norm (GPT-J's parallel block has one ln_1). */
+  mlpNorm?: NormWeights;
   /** separate: q, k, v; neox: qkv. */
   q?: LinearWeights;
   k?: LinearWeights;
@@ -75,6 +75,8 @@ export interface ArchWeights {
   finalNorm: NormWeights;
   /** [embeddingRows, d]; the same tensor as embed when tied. */
   lmHead: TensorInfo;
+  /** [embeddingRows] (GPT-J's lm_head has one). */
+  lmHeadBias?: TensorInfo;
   lmHeadTied: boolean;
 }
 

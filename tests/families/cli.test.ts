@@ -153,7 +153,7 @@ describe('interventions and tokenizers through the CLI', () => {
     );
     expectFailure(
       await run(process.execPath, [CLI, 'lens', '--model', dir, '--ids', '1', '--json'], work),
-      /^lenslab: config\.json: model_type "bloom" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral$/,
+      /^lenslab: config\.json: model_type "bloom" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral, gptj$/,
     );
   });
 });

@@ -3,11 +3,13 @@
  * its float64 reference: what the engine suite and the CLI suite run against.
  */
 import { makeNeoxFixture } from '../../models/families/gpt_neox/fixture.ts';
+import { makeGptjFixture } from '../../models/families/gptj/fixture.ts';
 import { makeLlamaFixture, withBosToken } from '../../models/families/llama/fixture.ts';
 import { sentencePieceTokenizerJson } from '../../models/families/llama/sentencePieceTokenizer.ts';
 import type { FamilyFixture } from '../../models/families/randomCheckpoint.ts';
 import { gpt2TokenizerJson } from '../support/checkpoints.ts';
 import type { FamilyReference } from './reference/decoder.ts';
+import { gptjReference } from './reference/gptjReference.ts';
 import { llamaReference } from './reference/llamaReference.ts';
 import { neoxReference } from './reference/neoxReference.ts';
 
@@ -77,6 +79,16 @@ export function familyCases(): FamilyCase[] {
       reference: () => neoxReference(fixture.config, fixture.safetensors, GPT2_VOCAB),
     };
   };
+  const gptj = makeGptjFixture({
+    nLayer: 2,
+    nEmbd: 32,
+    nHead: 2,
+    rotaryDim: 6,
+    vocabSize: 50400,
+    nPositions: 64,
+    legacyBuffers: true,
+    seed: 28,
+  });
   const base = { nLayer: 2, hiddenSize: 32, nHead: 4, intermediateSize: 64, maxPositions: 128 };
   return [
     llamaCase(
@@ -122,6 +134,14 @@ export function familyCases(): FamilyCase[] {
       'sentencepiece',
       2,
     ),
+    {
+      name: 'gptj: one ln_1 per parallel block, interleaved partial rotary, lm_head bias, padded vocabulary',
+      fixture: gptj,
+      tokenizer: gpt2TokenizerJson(),
+      vocab: GPT2_VOCAB,
+      stateCount: 3,
+      reference: () => gptjReference(gptj.config, gptj.safetensors, GPT2_VOCAB),
+    },
     llamaCase(
       'mistral: grouped-query, untied',
       makeLlamaFixture({ ...base, modelType: 'mistral', nKvHead: 2, vocabSize: GPT2_VOCAB, seed: 26 }),

@@ -61,12 +61,13 @@ function countParameters(weights: ArchWeights): number {
   const add = (info: TensorInfo | undefined): void => void (info && seen.add(info));
   add(weights.embed);
   add(weights.lmHead);
+  add(weights.lmHeadBias);
   add(weights.finalNorm.weight);
   add(weights.finalNorm.bias);
   for (const block of weights.blocks) {
     for (const part of Object.values(block)) {
-      add(part.weight);
-      add(part.bias);
+      add(part?.weight);
+      add(part?.bias);
     }
   }
   let total = 0;
