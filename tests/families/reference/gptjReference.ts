@@ -48,8 +48,10 @@ export function gptjReference(
     const w2 = w.get(`${p}mlp.fc_out.weight`, [d, inner]);
     const b2 = w.get(`${p}mlp.fc_out.bias`, [d]);
     const norm = (x: Vec): Vec => {
-      let y = normed.get(x);
-      if (!y) normed.set(x, (y = layerNormF64(x, ln[0], ln[1], eps)));
+      const known = normed.get(x);
+      if (known) return known;
+      const y = layerNormF64(x, ln[0], ln[1], eps);
+      normed.set(x, y);
       return y;
     };
     blocks.push({
