@@ -510,7 +510,7 @@ describe('errors: non-zero exit, one line on stderr, no stack trace', () => {
     [
       'an unsupported model_type',
       () => ['--model', 't5', '--ids', '1'],
-      /^lenslab: config\.json: model_type "t5" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral, gptj$/,
+      /^lenslab: config\.json: model_type "t5" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral, gptj, bloom$/,
     ],
     [
       'a prompt longer than n_positions',

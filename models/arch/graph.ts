@@ -6,6 +6,7 @@
 
 import type { BuiltGraph } from '../gpt2/graph.ts';
 import { causalMask, LENS, lensOutputs, trunkInputs, trunkOutputs } from '../gpt2/graph.ts';
+import type { GraphBuilder } from '../onnx/graphBuilder.ts';
 import type { SafetensorsFile } from '../safetensors.ts';
 import { ArchGraphContext, DataType, leadingRows } from './layers.ts';
 import type { ArchSpec, ArchWeights } from './spec.ts';
@@ -17,19 +18,16 @@ export function buildArchTrunkGraph(file: SafetensorsFile, spec: ArchSpec, weigh
   const ctx = new ArchGraphContext('lenslab_trunk', file, spec);
   const g = ctx.g;
   const { nLayer: L, dModel: d } = spec;
-  const half = spec.rotary.rotaryDim / 2;
   const { x0, lensPositions, lastIndex, attnIv, ffnIv } = trunkInputs(g, L, d);
-  const ropeCos = g.input(ROPE.cos, DataType.FLOAT, ['seq', half]);
-  const ropeSin = g.input(ROPE.sin, DataType.FLOAT, ['seq', half]);
   ctx.setBatchShapeFrom(x0);
-  const causal = causalMask(g, x0);
-  const cos = g.op('Unsqueeze', [ropeCos, g.constInt64([0, 2])]); // [1, T, 1, rot/2]
-  const sin = g.op('Unsqueeze', [ropeSin, g.constInt64([0, 2])]);
+  const causal = spec.alibi ? alibiMask(g, x0, spec.nHead) : causalMask(g, x0);
+  const [cos, sin] = spec.rotary ? ropeInputs(g, spec.rotary.rotaryDim / 2) : ['', ''];
 
-  const states: string[] = [x0];
+  // BLOOM normalises the embeddings before the first block: that is the stream's first state
+  let h = weights.embedNorm ? ctx.norm(x0, weights.embedNorm) : x0;
+  const states: string[] = [h];
   const attnOuts: string[] = [];
   const ffnOuts: string[] = [];
-  let h = x0;
   weights.blocks.forEach((block, i) => {
     const attnIn = ctx.norm(h, block.attnNorm);
     const attnOut = attnIv.apply(ctx.attention(attnIn, block, causal, cos, sin), i);
@@ -51,6 +49,40 @@ export function buildArchTrunkGraph(file: SafetensorsFile, spec: ArchSpec, weigh
   });
   trunkOutputs(g, { states, attnOuts, ffnOuts, lensPositions, lastIndex, nLayer: L, dModel: d });
   return ctx.finish();
+}
+
+/** The rotary tables as trunk inputs, shaped [1, T, 1, rot/2] for [B, T, heads, dh]. */
+function ropeInputs(g: GraphBuilder, half: number): [string, string] {
+  const cos = g.input(ROPE.cos, DataType.FLOAT, ['seq', half]);
+  const sin = g.input(ROPE.sin, DataType.FLOAT, ['seq', half]);
+  const axes = g.constInt64([0, 2]);
+  return [g.op('Unsqueeze', [cos, axes]), g.op('Unsqueeze', [sin, axes])];
+}
+
+/**
+ * ALiBi as BLOOM has it (transformers' build_alibi_tensor): head h adds slope_h * j to the score of
+ * key j, on top of the causal mask.  [1, H, T, T]
+ */
+function alibiMask(g: GraphBuilder, x0: string, nHead: number): string {
+  const seq = g.op('Gather', [g.op('Shape', [x0]), g.constInt64([1], [])], { axis: 0 });
+  const keys = g.op('Cast', [g.op('Range', [g.constInt64([0], []), seq, g.constInt64([1], [])])], {
+    to: DataType.FLOAT,
+  });
+  const slopes = g.constFloat(alibiSlopes(nHead), [1, nHead, 1, 1]);
+  const bias = g.op('Mul', [slopes, g.op('Reshape', [keys, g.constInt64([1, 1, 1, -1])])]);
+  return g.op('Add', [bias, causalMask(g, x0)]);
+}
+
+/** The slopes: a geometric sequence from 2^(-8/n) for the nearest power of two n, interleaved beyond it. */
+export function alibiSlopes(nHead: number): number[] {
+  const closest = 2 ** Math.floor(Math.log2(nHead));
+  const base = 2 ** -(2 ** -(Math.log2(closest) - 3));
+  const slopes = Array.from({ length: closest }, (_, i) => base ** (i + 1));
+  if (closest < nHead) {
+    const extraBase = 2 ** -(2 ** -(Math.log2(2 * closest) - 3));
+    for (let i = 0; i < nHead - closest; i++) slopes.push(extraBase ** (2 * i + 1));
+  }
+  return slopes;
 }
 
 /** The lens over the first `vocab` rows of the unembedding: rows past the tokenizer are never tokens. */

@@ -98,6 +98,7 @@ export class ArchGraphContext {
   private rotate(x: string, cos: string, sin: string): string {
     const g = this.g;
     const { headDim } = this.spec;
+    if (!this.spec.rotary) return x;
     const { rotaryDim: rot, style } = this.spec.rotary;
     const turn = (x1: string, x2: string, c: string, s: string): [string, string] => [
       g.op('Sub', [g.op('Mul', [x1, c]), g.op('Mul', [x2, s])]),
@@ -131,8 +132,8 @@ export class ArchGraphContext {
     return g.op('Reshape', [expanded, g.constInt64([0, nHead, -1, headDim])]);
   }
 
-  /** Causal self-attention; `cos`/`sin` are [1, T, 1, rot/2], `mask` [T, T] additive. */
-  attention(x: string, block: ArchBlockWeights, mask: string, cos: string, sin: string): string {
+  /** Causal self-attention; `cos`/`sin` are [1, T, 1, rot/2] (rotary only), `mask` additive ([T, T], or [1, H, T, T] with ALiBi). */
+  attention(x: string, block: ArchBlockWeights, mask: string, cos = '', sin = ''): string {
     const g = this.g;
     const { nHead, nKvHead, headDim } = this.spec;
     const heads = (y: string, n: number): string => g.op('Reshape', [y, g.constInt64([0, 0, n, headDim])]);

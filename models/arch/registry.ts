@@ -1,4 +1,5 @@
 /** model_type -> family adapter. GPT-2 keeps its own path (models/gpt2/); it is listed as supported. */
+import { bloomAdapter } from '../families/bloom/adapter.ts';
 import { gptNeoxAdapter } from '../families/gpt_neox/adapter.ts';
 import { gptjAdapter } from '../families/gptj/adapter.ts';
 import { llamaAdapter } from '../families/llama/adapter.ts';
@@ -15,6 +16,7 @@ const ADAPTERS: readonly FamilyAdapter[] = [
   gptNeoxAdapter,
   mistralAdapter,
   gptjAdapter,
+  bloomAdapter,
 ];
 
 /** Every model_type LensLab runs, GPT-2 first. */

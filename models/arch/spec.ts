@@ -31,7 +31,9 @@ export interface ArchSpec {
   /** Longest prompt the model takes. */
   nPositions: number;
   norm: { kind: NormKind; eps: number };
-  rotary: RotarySpec;
+  /** Position information: rotary (q and k rotate), or ALiBi (a per-head linear bias on the scores). */
+  rotary?: RotarySpec;
+  alibi?: boolean;
   attention: {
     /** 'separate': q_proj, k_proj, v_proj; 'neox': one [3d, d] matrix, rows grouped per head (q, k, v). */
     qkv: 'separate' | 'neox';
@@ -71,6 +73,8 @@ export interface ArchBlockWeights {
 export interface ArchWeights {
   /** [embeddingRows, d]. */
   embed: TensorInfo;
+  /** BLOOM's word_embeddings_layernorm: its output is what enters the stream (the embedding state). */
+  embedNorm?: NormWeights;
   blocks: ArchBlockWeights[];
   finalNorm: NormWeights;
   /** [embeddingRows, d]; the same tensor as embed when tied. */

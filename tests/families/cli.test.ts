@@ -149,11 +149,11 @@ describe('interventions and tokenizers through the CLI', () => {
     const dir = folder(cases[0]!, 0);
     writeFileSync(
       path.join(dir, 'config.json'),
-      JSON.stringify({ ...cases[0]!.fixture.config, model_type: 'bloom' }),
+      JSON.stringify({ ...cases[0]!.fixture.config, model_type: 'falcon' }),
     );
     expectFailure(
       await run(process.execPath, [CLI, 'lens', '--model', dir, '--ids', '1', '--json'], work),
-      /^lenslab: config\.json: model_type "bloom" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral, gptj$/,
+      /^lenslab: config\.json: model_type "falcon" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral, gptj, bloom$/,
     );
   });
 });

@@ -2,12 +2,14 @@
  * One random checkpoint per family variant in the Hub's exact layout, with its tokenizer.json and
  * its float64 reference: what the engine suite and the CLI suite run against.
  */
+import { makeBloomFixture } from '../../models/families/bloom/fixture.ts';
 import { makeNeoxFixture } from '../../models/families/gpt_neox/fixture.ts';
 import { makeGptjFixture } from '../../models/families/gptj/fixture.ts';
 import { makeLlamaFixture, withBosToken } from '../../models/families/llama/fixture.ts';
 import { sentencePieceTokenizerJson } from '../../models/families/llama/sentencePieceTokenizer.ts';
 import type { FamilyFixture } from '../../models/families/randomCheckpoint.ts';
 import { gpt2TokenizerJson } from '../support/checkpoints.ts';
+import { bloomReference } from './reference/bloomReference.ts';
 import type { FamilyReference } from './reference/decoder.ts';
 import { gptjReference } from './reference/gptjReference.ts';
 import { llamaReference } from './reference/llamaReference.ts';
@@ -89,6 +91,15 @@ export function familyCases(): FamilyCase[] {
     legacyBuffers: true,
     seed: 28,
   });
+  // 6 heads: ALiBi's slopes for a head count that is not a power of two take the interleaved branch
+  const bloom = makeBloomFixture({
+    nLayer: 2,
+    hiddenSize: 48,
+    nHead: 6,
+    vocabSize: 50304,
+    seed: 29,
+    dtype: 'F16',
+  });
   const base = { nLayer: 2, hiddenSize: 32, nHead: 4, intermediateSize: 64, maxPositions: 128 };
   return [
     llamaCase(
@@ -141,6 +152,14 @@ export function familyCases(): FamilyCase[] {
       vocab: GPT2_VOCAB,
       stateCount: 3,
       reference: () => gptjReference(gptj.config, gptj.safetensors, GPT2_VOCAB),
+    },
+    {
+      name: 'bloom: ALiBi (6 heads), embedding LayerNorm, fused per-head qkv, tied, padded vocabulary, F16',
+      fixture: bloom,
+      tokenizer: gpt2TokenizerJson(),
+      vocab: GPT2_VOCAB,
+      stateCount: 5,
+      reference: () => bloomReference(bloom.config, bloom.safetensors, GPT2_VOCAB),
     },
     llamaCase(
       'mistral: grouped-query, untied',

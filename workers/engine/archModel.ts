@@ -21,7 +21,6 @@ export function prepareArch(config: unknown, file: SafetensorsFile, tokenizerVoc
   const lensGraph = buildArchLensGraph(file, spec, weights, vocab);
   const embed = tensorAsFloat32(file, weights.embed).slice(); // a copy: see gpt2Model.ts
   const d = spec.dModel;
-  const half = spec.rotary.rotaryDim / 2;
   return {
     shape: {
       modelType: spec.modelType,
@@ -47,11 +46,14 @@ export function prepareArch(config: unknown, file: SafetensorsFile, tokenizerVoc
       return out;
     },
     extraFeeds: (seq, Tensor) => {
-      const { cos, sin } = ropeTables(spec.rotary.invFreq, seq);
-      return {
-        [ROPE.cos]: new Tensor('float32', cos, [seq, half]),
-        [ROPE.sin]: new Tensor('float32', sin, [seq, half]),
-      };
+      const feeds: ReturnType<PreparedModel['extraFeeds']> = {};
+      if (spec.rotary) {
+        const half = spec.rotary.rotaryDim / 2;
+        const { cos, sin } = ropeTables(spec.rotary.invFreq, seq);
+        feeds[ROPE.cos] = new Tensor('float32', cos, [seq, half]);
+        feeds[ROPE.sin] = new Tensor('float32', sin, [seq, half]);
+      }
+      return feeds;
     },
   };
 }
@@ -62,6 +64,8 @@ function countParameters(weights: ArchWeights): number {
   add(weights.embed);
   add(weights.lmHead);
   add(weights.lmHeadBias);
+  add(weights.embedNorm?.weight);
+  add(weights.embedNorm?.bias);
   add(weights.finalNorm.weight);
   add(weights.finalNorm.bias);
   for (const block of weights.blocks) {
