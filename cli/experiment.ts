@@ -78,6 +78,13 @@ export async function experiment(args: string[]): Promise<{ output: unknown; not
   const { ort, options } = await nodeRuntime(backend, threads);
   const engine = await LensEngine.load(ort, files, options);
   try {
+    const states = engine.info.states?.length ?? 2 * engine.info.nLayer + 1;
+    if (states !== 2 * engine.info.nLayer + 1) {
+      // the experiments' stage detection reads state 2i+1 as block i's attention, which parallel blocks lack
+      throw new CliError(
+        `experiments need sequential blocks (2L+1 states); ${files.name} (${engine.info.modelType}) has parallel blocks, ${states} states`,
+      );
+    }
     const control: SharedControl = {
       ...(batchSize ? { batchSize } : {}),
       ...(values.progress ? { onProgress: printProgress } : {}),

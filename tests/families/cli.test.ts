@@ -145,6 +145,26 @@ describe('interventions and tokenizers through the CLI', () => {
     );
   });
 
+  it('lenslab experiment refuses parallel blocks (its stages read state 2i+1 as an attention)', async () => {
+    const index = cases.findIndex((c) => c.name.startsWith('gpt_neox: parallel'));
+    const dir = folder(cases[index]!, index);
+    const args = [
+      'experiment',
+      'stages',
+      '--model',
+      dir,
+      '--data',
+      'builtin:world-capitals',
+      '--limit',
+      '1',
+      '--json',
+    ];
+    expectFailure(
+      await run(process.execPath, [CLI, ...args], work),
+      /^lenslab: experiments need sequential blocks \(2L\+1 states\); family-\d+ \(gpt_neox\) has parallel blocks, 3 states$/,
+    );
+  });
+
   it('an unsupported model_type names the supported ones', async () => {
     const dir = folder(cases[0]!, 0);
     writeFileSync(

@@ -45,7 +45,9 @@ function llamaCase(
   tokenizer: 'gpt2' | 'bos' | 'sentencepiece',
   nLayer: number,
 ): FamilyCase {
-  const vocab = { gpt2: GPT2_VOCAB, bos: GPT2_VOCAB + 1, sentencepiece: SENTENCE_PIECE.size }[tokenizer];
+  const tokens = { gpt2: GPT2_VOCAB, bos: GPT2_VOCAB + 1, sentencepiece: SENTENCE_PIECE.size }[tokenizer];
+  // a test model may have fewer embedding rows than its tokenizer has tokens: those rows are the vocabulary
+  const vocab = Math.min(tokens, fixture.config.vocab_size as number);
   return {
     name,
     fixture,
@@ -161,6 +163,12 @@ export function familyCases(): FamilyCase[] {
       stateCount: 5,
       reference: () => bloomReference(bloom.config, bloom.safetensors, GPT2_VOCAB),
     },
+    llamaCase(
+      'qwen2: 1,000 embedding rows under a 50,257-token tokenizer (a tiny test model)',
+      makeLlamaFixture({ ...base, modelType: 'qwen2', nKvHead: 2, vocabSize: 1000, tied: true, seed: 30 }),
+      'gpt2',
+      2,
+    ),
     llamaCase(
       'mistral: grouped-query, untied',
       makeLlamaFixture({ ...base, modelType: 'mistral', nKvHead: 2, vocabSize: GPT2_VOCAB, seed: 26 }),
