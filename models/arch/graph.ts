@@ -5,8 +5,8 @@
  */
 
 import type { BuiltGraph } from '../gpt2/graph.ts';
-import { causalMask, LENS, lensOutputs, trunkInputs, trunkOutputs } from '../gpt2/graph.ts';
 import type { GraphBuilder } from '../onnx/graphBuilder.ts';
+import { causalMask, LENS, lensOutputs, trunkInputs, trunkOutputs } from '../onnx/sharedGraph.ts';
 import type { SafetensorsFile } from '../safetensors.ts';
 import { ArchGraphContext, DataType, leadingRows } from './layers.ts';
 import type { ArchSpec, ArchWeights } from './spec.ts';
