@@ -160,8 +160,9 @@ export class TextTokenizer {
    * GPT-2 ids without BOS/EOS (GPT-2 adds none anyway); other families' as their post-processor
    * adds them. As in transformers, a literal "<|endoftext|>" in the text becomes the special token.
    */
-  encode(text: string): number[] {
-    const { ids } = this.hf.encode(text, { add_special_tokens: this.addSpecialTokens });
+  encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+    const addSpecial = options.addSpecialTokens ?? this.addSpecialTokens;
+    const { ids } = this.hf.encode(text, { add_special_tokens: addSpecial });
     for (const id of ids) {
       // Cannot happen with a byte-level vocabulary (every byte has a token); guards a broken JSON.
       if (typeof id !== 'number') throw new TokenizerError(`text not representable in vocabulary: ${text}`);

@@ -145,6 +145,21 @@ describe('interventions and tokenizers through the CLI', () => {
     );
   });
 
+  it('lenslab experiment on Llama: prompts start with the BOS, answers and arguments never are one', async () => {
+    const dir = folder(cases[0]!, 0);
+    const data = path.join(dir, 'capitals.jsonl');
+    writeFileSync(
+      data,
+      `${JSON.stringify({ prompt: 'The capital of Poland is', answer: ' Warsaw', argument: ' Poland' })}\n`,
+    );
+    const args = ['experiment', 'stages', '--model', dir, '--data', data, '--json'];
+    const out = expectSuccess<{ examples: Array<{ answer: { id: number }; argument: { id: number } }> }>(
+      await run(process.execPath, [CLI, ...args], work),
+    );
+    expect(out.examples[0]!.answer.id).toBe(32955);
+    expect(out.examples[0]!.argument.id).toBe(12873);
+  });
+
   it('lenslab experiment refuses parallel blocks (its stages read state 2i+1 as an attention)', async () => {
     const index = cases.findIndex((c) => c.name.startsWith('gpt_neox: parallel'));
     const dir = folder(cases[index]!, index);

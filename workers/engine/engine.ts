@@ -152,8 +152,12 @@ export class LensEngine {
   }
 
   /** Tokens of a prompt, validated against the context length. */
-  tokenize(text: string): Token[] {
-    const ids = this.tokenizer.encode(text);
+  /**
+   * Tokens of a prompt, validated against the context length: with the BOS the tokenizer's
+   * post-processor adds, unless `addSpecialTokens` is false (a continuation, e.g. an answer's text).
+   */
+  tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Token[] {
+    const ids = this.tokenizer.encode(text, options);
     this.checkPrompt(ids, 0);
     return ids.map((id) => ({ id, text: this.tokenizer.tokenText(id) }));
   }
