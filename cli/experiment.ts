@@ -4,7 +4,7 @@
  * on stdout; errors as for `lenslab lens` (the caller prints them as one line).
  */
 import { parseArgs } from 'node:util';
-import { parseGpt2Config } from '../models/gpt2/config.ts';
+import { configShape } from '../models/arch/registry.ts';
 import { LensEngine } from '../workers/engine/engine.ts';
 import { runAblation } from '../workers/experiments/ablationExperiment.ts';
 import { parseBlockRange } from '../workers/experiments/blocks.ts';
@@ -72,12 +72,19 @@ export async function experiment(args: string[]): Promise<{ output: unknown; not
   const full = readExampleSet(values.data);
   const set: ExampleSet = limit === undefined ? full : { ...full, examples: full.examples.slice(0, limit) };
   const { files, tokenizerNote } = readModelDir(values.model);
-  const config = parseGpt2Config(files.config);
+  const config = configShape(files.config);
   const run = kindRunner(kind as Kind, values, config);
   const started = performance.now();
   const { ort, options } = await nodeRuntime(backend, threads);
   const engine = await LensEngine.load(ort, files, options);
   try {
+    const states = engine.info.states?.length ?? 2 * engine.info.nLayer + 1;
+    if (states !== 2 * engine.info.nLayer + 1) {
+      // the experiments' stage detection reads state 2i+1 as block i's attention, which parallel blocks lack
+      throw new CliError(
+        `experiments need sequential blocks (2L+1 states); ${files.name} (${engine.info.modelType}) has parallel blocks, ${states} states`,
+      );
+    }
     const control: SharedControl = {
       ...(batchSize ? { batchSize } : {}),
       ...(values.progress ? { onProgress: printProgress } : {}),

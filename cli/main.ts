@@ -3,7 +3,7 @@
  * Errors: exit code 1 and one line on stderr (a stack trace only with --debug).
  */
 import { parseArgs } from 'node:util';
-import { parseGpt2Config } from '../models/gpt2/config.ts';
+import { configShape } from '../models/arch/registry.ts';
 import { LensEngine } from '../workers/engine/engine.ts';
 import type { LensResult, StateResult } from '../workers/engine/types.ts';
 import { EXPERIMENT_USAGE, experiment } from './experiment.ts';
@@ -70,7 +70,7 @@ async function lens(args: string[]): Promise<{ output: unknown; notes: string[] 
 
   const { files, tokenizerNote } = readModelDir(values.model);
   // everything that can be checked without the engine is checked before the (slow) model load
-  const config = parseGpt2Config(files.config);
+  const config = configShape(files.config);
   const intervention = values.intervene ? readInterventionSpec(values.intervene, config.nEmbd) : undefined;
   const { ort, options } = await nodeRuntime(backend, threads);
   const engine = await LensEngine.load(ort, files, options);

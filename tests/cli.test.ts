@@ -185,8 +185,8 @@ beforeAll(() => {
     'model.safetensors': prefixed.safetensors.subarray(0, prefixed.safetensors.length >> 1),
     'tokenizer.json': tokenizerJson,
   });
-  writeFolder('llama', {
-    'config.json': JSON.stringify({ ...prefixed.config, model_type: 'llama' }),
+  writeFolder('t5', {
+    'config.json': JSON.stringify({ ...prefixed.config, model_type: 't5' }),
     'model.safetensors': prefixed.safetensors,
     'tokenizer.json': tokenizerJson,
   });
@@ -509,8 +509,8 @@ describe('errors: non-zero exit, one line on stderr, no stack trace', () => {
     ],
     [
       'an unsupported model_type',
-      () => ['--model', 'llama', '--ids', '1'],
-      /^lenslab: config\.json: model_type "llama" is not supported; supported: gpt2$/,
+      () => ['--model', 't5', '--ids', '1'],
+      /^lenslab: config\.json: model_type "t5" is not supported; supported: gpt2, llama, qwen2, gpt_neox, mistral, gptj, bloom$/,
     ],
     [
       'a prompt longer than n_positions',

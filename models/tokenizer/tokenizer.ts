@@ -71,7 +71,27 @@ function hasByteLevelPreTokenizer(pre: unknown): boolean {
     : false;
 }
 
-function validateJson(json: unknown): void {
+/**
+ * SentencePiece-style BPE as tokenizer.json writes it (Llama 2, TinyLlama, Mistral): '▁' marks a
+ * space, and byte-fallback tokens <0xNN> stand for single bytes.
+ */
+function isSentencePieceBpe(json: Record<string, unknown>): boolean {
+  const model = json.model as Record<string, unknown>;
+  const pre = json.pre_tokenizer as Record<string, unknown> | null | undefined;
+  const metaspace = (p: unknown): boolean =>
+    isRecord(p) &&
+    (p.type === 'Metaspace' ||
+      (p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.some(metaspace)));
+  return (
+    model.byte_fallback === true ||
+    metaspace(pre) ||
+    JSON.stringify(json.normalizer ?? null).includes('\u2581')
+  );
+}
+
+type VocabularyStyle = 'byte-level' | 'sentencepiece';
+
+function validateJson(json: unknown): VocabularyStyle {
   if (!isRecord(json)) throw new TokenizerError('tokenizer.json must be a JSON object');
   const model = json.model;
   if (!isRecord(model)) throw new TokenizerError('tokenizer.json has no "model" object');
@@ -82,13 +102,17 @@ function validateJson(json: unknown): void {
     throw new TokenizerError('tokenizer.json model has no vocabulary');
   }
   if (!Array.isArray(model.merges)) throw new TokenizerError('tokenizer.json model has no merges list');
-  if (!hasByteLevelPreTokenizer(json.pre_tokenizer)) {
-    throw new TokenizerError('only byte-level BPE tokenizers (GPT-2 family) are supported');
-  }
   if (json.added_tokens !== undefined && !Array.isArray(json.added_tokens)) {
     throw new TokenizerError('tokenizer.json "added_tokens" must be a list');
   }
+  if (hasByteLevelPreTokenizer(json.pre_tokenizer)) return 'byte-level';
+  if (isSentencePieceBpe(json)) return 'sentencepiece';
+  throw new TokenizerError(
+    'only byte-level BPE (GPT-2, Llama 3, Qwen2, GPT-NeoX) and SentencePiece-style BPE (Llama 2, Mistral) tokenizers are supported',
+  );
 }
+
+const BYTE_TOKEN = /^<0x([0-9A-Fa-f]{2})>$/;
 
 export class TextTokenizer {
   readonly vocabSize: number;
@@ -99,7 +123,11 @@ export class TextTokenizer {
   private texts: string[] | null = null;
   private idsByText: Map<string, number> | null = null;
 
-  private constructor(hf: Tokenizer) {
+  private constructor(
+    hf: Tokenizer,
+    private readonly addSpecialTokens: boolean,
+    private readonly style: VocabularyStyle,
+  ) {
     applyExactByteLevelSplit(hf.pre_tokenizer);
     this.hf = hf;
     const vocab = hf.get_vocab(true);
@@ -114,8 +142,12 @@ export class TextTokenizer {
     this.addedIds = new Set(hf.get_added_tokens_decoder().keys());
   }
 
-  static fromJson(tokenizerJson: unknown): TextTokenizer {
-    validateJson(tokenizerJson);
+  /**
+   * `addSpecialTokens`: encode() adds what the post-processor says (Llama 3's <|begin_of_text|>);
+   * off for GPT-2, whose ids have never carried any.
+   */
+  static fromJson(tokenizerJson: unknown, options: { addSpecialTokens?: boolean } = {}): TextTokenizer {
+    const style = validateJson(tokenizerJson);
     let hf: Tokenizer;
     try {
       // The second argument is tokenizer_config.json; nothing in it matters for GPT-2.
@@ -123,15 +155,16 @@ export class TextTokenizer {
     } catch (err) {
       throw new TokenizerError(`invalid tokenizer.json: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return new TextTokenizer(hf);
+    return new TextTokenizer(hf, options.addSpecialTokens ?? false, style);
   }
 
   /**
-   * GPT-2 ids without BOS/EOS (GPT-2 adds none anyway). As in transformers, a literal
-   * "<|endoftext|>" in the text becomes the special token 50256.
+   * GPT-2 ids without BOS/EOS (GPT-2 adds none anyway); other families' as their post-processor
+   * adds them. As in transformers, a literal "<|endoftext|>" in the text becomes the special token.
    */
-  encode(text: string): number[] {
-    const { ids } = this.hf.encode(text, { add_special_tokens: false });
+  encode(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
+    const addSpecial = options.addSpecialTokens ?? this.addSpecialTokens;
+    const { ids } = this.hf.encode(text, { add_special_tokens: addSpecial });
     for (const id of ids) {
       // Cannot happen with a byte-level vocabulary (every byte has a token); guards a broken JSON.
       if (typeof id !== 'number') throw new TokenizerError(`text not representable in vocabulary: ${text}`);
@@ -168,6 +201,10 @@ export class TextTokenizer {
   }
 
   private decodeRaw(raw: string, id: number): string {
+    if (this.style === 'sentencepiece') {
+      const byte = BYTE_TOKEN.exec(raw);
+      return byte ? bytesToText(Uint8Array.of(Number.parseInt(byte[1]!, 16))) : raw.replaceAll('\u2581', ' ');
+    }
     const bytes = new Uint8Array(raw.length);
     let n = 0;
     for (const ch of raw) {

@@ -3,9 +3,10 @@
  * with which tokens tracked, and in what order they are delivered. The trunk (engine.ts) has already
  * run; this module only reads its residual states and calls the lens session.
  */
-import { describeResidualState, type Gpt2Config } from '../../models/gpt2/config.ts';
+import type { ResidualState } from '../../models/arch/spec.ts';
 import { LENS } from '../../models/gpt2/graph.ts';
 import type { InferenceSession, OrtRuntime } from './ortRuntime.ts';
+import type { ModelShape } from './preparedModel.ts';
 import { EngineError, type LensRequest, type StateResult, type TopEntry } from './types.ts';
 
 /** Rows per lens run: bounds the [rows, vocab] logits. */
@@ -60,7 +61,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineError('the run was cancelled', 'cancelled');
 }
 
-export function decodeOptions(request: LensRequest, config: Gpt2Config): DecodeOptions {
+export function decodeOptions(request: LensRequest, config: Pick<ModelShape, 'vocabSize'>): DecodeOptions {
   const topK = request.topK ?? DEFAULT_TOP_K;
   if (!Number.isInteger(topK) || topK < 1 || topK > config.vocabSize) {
     throw new EngineError(`top-k must be an integer from 1 to ${config.vocabSize}`, 'bad-request');
@@ -118,7 +119,7 @@ export class Lens {
   constructor(
     private readonly ort: OrtRuntime,
     private readonly session: InferenceSession,
-    private readonly config: Gpt2Config,
+    private readonly config: Pick<ModelShape, 'nEmbd' | 'states'>,
     private readonly tokenText: (id: number) => string,
   ) {}
 
@@ -172,7 +173,7 @@ export class Lens {
   /** Row `row`'s residual state; a last-position run may read a cached every-position trunk. */
   residualOf(trunk: TrunkOutput, { s, b, p }: Row, allPositions: boolean): Float32Array {
     const d = this.config.nEmbd;
-    const S = 2 * this.config.nLayer + 1;
+    const S = this.config.states.length;
     const P = trunk.positions;
     const at = allPositions || P === 1 ? p : trunk.lengths[b]! - 1;
     const from = ((b * S + s) * P + at) * d;
@@ -196,13 +197,13 @@ export class BatchDecoding {
 
   constructor(
     private readonly lens: Lens,
-    nLayer: number,
+    private readonly states: readonly ResidualState[],
     private readonly trunk: TrunkOutput,
     private readonly batch: readonly number[],
     private readonly options: DecodeOptions,
     private readonly callbacks: DecodeCallbacks,
   ) {
-    this.S = 2 * nLayer + 1;
+    this.S = states.length;
     this.out = batch.map((_, b) =>
       Array.from({ length: this.lastOf(b) + 1 }, () => new Array<StateResult>(this.S)),
     );
@@ -293,7 +294,7 @@ export class BatchDecoding {
         const states = chunk.map((row, n) => {
           const state: StateResult = {
             prompt: batch[row.b]!,
-            ...describeResidualState(row.s),
+            ...this.states[row.s]!,
             position: this.options.allPositions ? row.p : trunk.lengths[row.b]! - 1,
             ...decoded[n]!,
           };

@@ -4,12 +4,13 @@
  * Plain TypeScript, no DOM: the browser worker (onnxruntime-web) and the CLI (onnxruntime-node)
  * run this same code.
  */
-import { type Gpt2Config, parseGpt2Config } from '../../models/gpt2/config.ts';
+import { modelTypeOf, parseArchSpec } from '../../models/arch/registry.ts';
+import { parseGpt2Config } from '../../models/gpt2/config.ts';
 import type { StoredType } from '../../models/gpt2/externalWeights.ts';
-import { buildLensGraph, buildTrunkGraph, TRUNK } from '../../models/gpt2/graph.ts';
-import { type Gpt2Weights, resolveGpt2Weights } from '../../models/gpt2/weights.ts';
-import { parseSafetensors, tensorAsFloat32 } from '../../models/safetensors.ts';
+import { TRUNK } from '../../models/gpt2/graph.ts';
+import { parseSafetensors } from '../../models/safetensors.ts';
 import { TextTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import { prepareArch } from './archModel.ts';
 import {
   BatchDecoding,
   DEFAULT_TOP_K,
@@ -18,8 +19,10 @@ import {
   type TrunkOutput,
   throwIfAborted,
 } from './decode.ts';
+import { prepareGpt2 } from './gpt2Model.ts';
 import { interventionArrays } from './interventionTensors.ts';
 import type { InferenceSession, OrtRuntime } from './ortRuntime.ts';
+import type { ModelShape, PreparedModel } from './preparedModel.ts';
 import { SessionQueue } from './sessionQueue.ts';
 import { TrunkCache } from './trunkCache.ts';
 import {
@@ -75,10 +78,10 @@ export class LensEngine {
     private readonly ort: OrtRuntime,
     readonly info: ModelInfo,
     readonly backend: Backend,
-    readonly config: Gpt2Config,
+    /** The model's shape: layers, width, context, the vocabulary decoded, the residual states. */
+    readonly config: ModelShape,
     readonly tokenizer: TextTokenizer,
-    private readonly wte: Float32Array,
-    private readonly wpe: Float32Array,
+    private readonly model: PreparedModel,
     private readonly trunk: InferenceSession,
     private readonly lens: InferenceSession,
   ) {}
@@ -89,18 +92,23 @@ export class LensEngine {
    * checkpoint's bytes can be dropped once this resolves.
    */
   static async load(ort: OrtRuntime, files: ModelFiles, options: LoadOptions): Promise<LensEngine> {
-    const config = parseGpt2Config(files.config);
+    const gpt2 = modelTypeOf(files.config) === 'gpt2';
+    // config.json is checked before the weights are read, so its errors come first
+    if (gpt2) parseGpt2Config(files.config);
+    else parseArchSpec(files.config);
     const file = parseSafetensors(files.safetensors);
-    const weights = resolveGpt2Weights(file, config);
-    const tokenizer = TextTokenizer.fromJson(files.tokenizer);
     const blockWeights = options.blockWeights ?? 'float32';
+    // the tokenizer first: a family's lens decodes the tokenizer's tokens, not padded embedding rows
+    const tokenizer = TextTokenizer.fromJson(files.tokenizer, { addSpecialTokens: !gpt2 });
+    const model = gpt2
+      ? prepareGpt2(files.config, file, blockWeights)
+      : prepareArch(files.config, file, tokenizer.vocabSize);
+    const { trunkGraph, lensGraph } = model;
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: options.executionProviders,
       graphOptimizationLevel: 'all',
       ...options.sessionOptions,
     };
-    const trunkGraph = buildTrunkGraph(file, config, weights, { blockWeights });
-    const lensGraph = buildLensGraph(file, config, weights);
     // sequential, not parallel: two sessions initialising at once double the peak memory
     options.onStep?.('trunk-session');
     const trunk = await ort.InferenceSession.create(trunkGraph.model, {
@@ -117,36 +125,39 @@ export class LensEngine {
       await trunk.release();
       throw error;
     });
+    const shape = model.shape;
     const info: ModelInfo = {
       name: files.name,
-      modelType: 'gpt2',
-      nLayer: config.nLayer,
-      nHead: config.nHead,
-      nEmbd: config.nEmbd,
-      nPositions: config.nPositions,
-      vocabSize: config.vocabSize,
+      modelType: shape.modelType,
+      nLayer: shape.nLayer,
+      nHead: shape.nHead,
+      nEmbd: shape.nEmbd,
+      nPositions: shape.nPositions,
+      vocabSize: shape.vocabSize,
+      states: shape.states.map((state) => ({ ...state })),
       randomWeights: isRandomFixture(files.config),
-      parameterCount: countParameters(weights),
+      parameterCount: model.parameterCount,
       blockWeights: trunkGraph.float16Weights > 0 ? 'float16' : 'float32',
-      deviceWeightBytes: deviceWeightBytes(weights, trunkGraph.float16Weights > 0 ? blockWeights : 'float32'),
+      deviceWeightBytes: model.deviceWeightBytes,
     };
-    // copies: a view would keep the whole checkpoint piece alive for two small tables
-    const wte = tensorAsFloat32(file, weights.wte).slice();
-    const wpe = tensorAsFloat32(file, weights.wpe).slice();
-    return new LensEngine(ort, info, options.backend, config, tokenizer, wte, wpe, trunk, lens);
+    return new LensEngine(ort, info, options.backend, shape, tokenizer, model, trunk, lens);
   }
 
   /** What the engine holds, for the debug panel: weights on the device, embedding tables in JS. */
   memory(): { deviceWeightBytes: number; jsBytes: number } {
     return {
       deviceWeightBytes: this.info.deviceWeightBytes ?? 0,
-      jsBytes: this.wte.byteLength + this.wpe.byteLength,
+      jsBytes: this.model.jsBytes,
     };
   }
 
   /** Tokens of a prompt, validated against the context length. */
-  tokenize(text: string): Token[] {
-    const ids = this.tokenizer.encode(text);
+  /**
+   * Tokens of a prompt, validated against the context length: with the BOS the tokenizer's
+   * post-processor adds, unless `addSpecialTokens` is false (a continuation, e.g. an answer's text).
+   */
+  tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Token[] {
+    const ids = this.tokenizer.encode(text, options);
     this.checkPrompt(ids, 0);
     return ids.map((id) => ({ id, text: this.tokenizer.tokenText(id) }));
   }
@@ -239,7 +250,7 @@ export class LensEngine {
         throwIfAborted(options.signal);
         const decoded = new BatchDecoding(
           this.lensSession(),
-          this.config.nLayer,
+          this.config.states,
           trunkOut,
           batch,
           lensOptions,
@@ -304,20 +315,6 @@ export class LensEngine {
     return this.settling(job);
   }
 
-  private embed(batch: number[][], seq: number): Float32Array {
-    const d = this.config.nEmbd;
-    const out = new Float32Array(batch.length * seq * d);
-    batch.forEach((ids, b) => {
-      ids.forEach((id, t) => {
-        const row = (b * seq + t) * d;
-        const tokenRow = this.wte.subarray(id * d, id * d + d);
-        const positionRow = this.wpe.subarray(t * d, t * d + d);
-        for (let i = 0; i < d; i++) out[row + i] = tokenRow[i]! + positionRow[i]!;
-      });
-    });
-    return out;
-  }
-
   private async runTrunk(
     batch: number[][],
     iv: ReturnType<typeof interventionArrays>,
@@ -341,7 +338,8 @@ export class LensEngine {
         positions[b * P + p] = BigInt(allPositions ? Math.min(p, ids.length - 1) : ids.length - 1);
     });
     const feeds = {
-      [TRUNK.embeddings]: new Tensor('float32', this.embed(batch, T), [B, T, d]),
+      [TRUNK.embeddings]: new Tensor('float32', this.model.embed(batch, T), [B, T, d]),
+      ...this.model.extraFeeds(T, Tensor),
       [TRUNK.attnKeep]: new Tensor('float32', iv.attnKeep, [L]),
       [TRUNK.attnAdd]: new Tensor('float32', iv.attnAdd, [L, d]),
       [TRUNK.ffnKeep]: new Tensor('float32', iv.ffnKeep, [L]),
@@ -379,24 +377,3 @@ function isRandomFixture(config: unknown): boolean {
 
 /** Session config that keeps float16 weights' Cast nodes from being folded into float32 constants. */
 const KEEP_FLOAT16_CASTS = { 'optimization.disable_specified_optimizers': 'ConstantFolding' };
-
-/** Bytes the sessions hold for the weights: trunk (blocks, final norm) and lens (unembedding). */
-function deviceWeightBytes(weights: Gpt2Weights, blocks: StoredType): number {
-  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-  const matrices = new Set(['attnQkvWeight', 'attnProjWeight', 'mlpFcWeight', 'mlpProjWeight']);
-  let bytes = 4 * (size(weights.lmHead.shape) + 2 * size(weights.lnFWeight.shape));
-  for (const block of weights.blocks) {
-    for (const [key, info] of Object.entries(block)) {
-      bytes += size(info.shape) * (matrices.has(key) && blocks === 'float16' ? 2 : 4);
-    }
-  }
-  return bytes;
-}
-
-function countParameters(weights: Gpt2Weights): number {
-  const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-  let total = size(weights.wte.shape) + size(weights.wpe.shape) + 2 * size(weights.lnFWeight.shape);
-  for (const block of weights.blocks) for (const info of Object.values(block)) total += size(info.shape);
-  if (!weights.lmHeadTied) total += size(weights.lmHead.shape);
-  return total;
-}

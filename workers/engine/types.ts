@@ -1,17 +1,25 @@
 /** The engine's public types: what the worker API, the CLI and the app exchange. No DOM, no ORT. */
+
+import type { ResidualKind, ResidualState } from '../../models/arch/spec.ts';
 import { CodedError, type EngineErrorCode } from '../../models/errors.ts';
-import type { ResidualKind } from '../../models/gpt2/config.ts';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu' | 'node-webgpu';
 
 export interface ModelInfo {
   name: string;
-  modelType: 'gpt2';
+  /** config.json's model_type: 'gpt2', 'llama', 'qwen2', 'gpt_neox', 'mistral'. */
+  modelType: string;
   nLayer: number;
   nHead: number;
   nEmbd: number;
   nPositions: number;
+  /** Tokens the lens decodes (the tokenizer's; a padded embedding's extra rows are never tokens). */
   vocabSize: number;
+  /**
+   * The residual states the lens decodes, in order: 2L+1 for sequential blocks (embeddings, after
+   * each attention, after each block), L+1 for parallel ones (no state holds "input + attention").
+   */
+  states?: ResidualState[];
   /** True for generated checkpoints (random weights): the interface only, no meaning. */
   randomWeights: boolean;
   parameterCount: number;

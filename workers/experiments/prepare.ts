@@ -38,13 +38,13 @@ export function prepareExamples(
   return { examples, skipped };
 }
 
-/** The first token of a text under the model's tokenizer. */
+/** The first token of a text under the model's tokenizer, as a continuation: never a BOS. */
 export function firstToken(
   engine: Pick<ExperimentEngine, 'tokenize'>,
   text: string,
   what = 'text',
 ): TokenRef {
-  const first = text === '' ? undefined : engine.tokenize(text)[0];
+  const first = text === '' ? undefined : engine.tokenize(text, { addSpecialTokens: false })[0];
   if (!first) throw new Error(`the ${what} is empty`);
   return { id: first.id, token: first.text };
 }

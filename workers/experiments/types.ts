@@ -8,8 +8,11 @@ import type { LensRequest, LensResult, ModelInfo, Token } from '../engine/types.
 /** What an experiment needs of an engine: the LensEngine satisfies it as it is. */
 export interface ExperimentEngine {
   readonly info: ModelInfo;
-  /** Tokens of a text, validated against the context length (throws EngineError otherwise). */
-  tokenize(text: string): Token[];
+  /**
+   * Tokens of a text, validated against the context length (throws EngineError otherwise); with
+   * `addSpecialTokens: false`, without the BOS some tokenizers add (Llama).
+   */
+  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Token[];
   run(request: LensRequest, options?: Pick<RunOptions, 'signal'>): Promise<LensResult>;
 }
 

@@ -4,8 +4,9 @@
  * streams; what stays in memory is only what the engine reads (no mask buffers), and nothing at all
  * when only the cache is filled ("Prepare for talk").
  */
+
+import { configShape } from '../../models/arch/registry.ts';
 import { KEEP_ALL, KEEP_NONE } from '../../models/fileBytes.ts';
-import { parseGpt2Config } from '../../models/gpt2/config.ts';
 import { GPT2_KEEP_POLICY } from '../../models/gpt2/weights.ts';
 import { GPT2_FILES } from '../../models/hub/catalogue.ts';
 import {
@@ -48,7 +49,7 @@ export interface FileSource {
 
 /** The shape the fit check needs, from config.json (a config the engine cannot read fails here). */
 export function shapeOf(config: unknown, name: string): ModelShape {
-  const c = parseGpt2Config(config);
+  const c = configShape(config);
   return { nLayer: c.nLayer, nEmbd: c.nEmbd, vocabSize: c.vocabSize, nPositions: c.nPositions, name };
 }
 
