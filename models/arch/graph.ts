@@ -85,7 +85,11 @@ export function alibiSlopes(nHead: number): number[] {
   return slopes;
 }
 
-/** The lens over the first `vocab` rows of the unembedding: rows past the tokenizer are never tokens. */
+/**
+ * The lens over every row of the unembedding, as the model computes its distribution (softmax,
+ * entropy and ranks count padded rows too); only the first `vocab` rows, the tokenizer's tokens, can
+ * be top-k entries, so a padded row is never shown as a token.
+ */
 export function buildArchLensGraph(
   file: SafetensorsFile,
   spec: ArchSpec,
@@ -98,9 +102,10 @@ export function buildArchLensGraph(
   const trackedIds = g.input(LENS.trackedIds, DataType.INT64, ['rows', 'tracked']);
   const topK = g.input(LENS.topK, DataType.INT64, [1]);
   const normed = ctx.norm(residual, weights.finalNorm);
-  const head = { weight: leadingRows(weights.lmHead, vocab) };
-  const bias = weights.lmHeadBias ? { bias: leadingRows(weights.lmHeadBias, vocab) } : {};
+  const rows = spec.embeddingRows;
+  const head = { weight: leadingRows(weights.lmHead, rows) };
+  const bias = weights.lmHeadBias ? { bias: leadingRows(weights.lmHeadBias, rows) } : {};
   const logits = ctx.linear(normed, { ...head, ...bias }, true);
-  lensOutputs(g, logits, vocab, topK, trackedIds);
+  lensOutputs(g, logits, rows, topK, trackedIds, vocab);
   return ctx.finish();
 }

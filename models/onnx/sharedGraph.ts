@@ -158,8 +158,14 @@ export function lensOutputs(
   V: number,
   topK: string,
   trackedIds: string,
+  /** The leading rows that are tokens (the rest is padding): only these can be top-k entries. */
+  tokens = V,
 ): void {
-  g.node('TopK', [logits, topK], { axis: 1, largest: 1, sorted: 1 }, 2, ['top_logits', LENS.topIds]);
+  const candidates =
+    tokens < V
+      ? g.op('Slice', [logits, g.constInt64([0]), g.constInt64([tokens]), g.constInt64([1])])
+      : logits;
+  g.node('TopK', [candidates, topK], { axis: 1, largest: 1, sorted: 1 }, 2, ['top_logits', LENS.topIds]);
 
   // log-sum-exp and entropy, stable: z = logits - max; H = log(sum e^z) - sum(e^z z) / sum(e^z)
   const axis1 = g.constInt64([1]);

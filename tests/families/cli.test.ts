@@ -50,7 +50,7 @@ function expectReference(out: CliOutput, family: FamilyCase, ids: number[], iv?:
     const { layer, kind } = forward.states[s]!;
     // the fields GPT-2's output has: index, layer = the block (-1 for the embeddings), kind
     expect(state).toMatchObject({ index: s, layer, kind, position: ids.length - 1 });
-    expectStateMatches(state, forward.logits(s, ids.length - 1), stats);
+    expectStateMatches(state, forward.logits(s, ids.length - 1), stats, family.vocab);
   });
 }
 

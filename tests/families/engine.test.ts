@@ -52,7 +52,7 @@ function check(
       states.forEach((state, s) => {
         expect(state).toMatchObject({ index: s, position: t, ...run.states[s] });
         for (const entry of state.top) expect(entry.id).toBeLessThan(vocab); // padded rows are never tokens
-        expectStateMatches(state, run.logits(s, t), stats);
+        expectStateMatches(state, run.logits(s, t), stats, vocab);
       });
     }
     if (prompt.capture) {

@@ -25,9 +25,15 @@ export function expectStateMatches(
   state: StateResult,
   refLogits: Float64Array,
   stats: ComparisonStats,
+  /** Rows that are tokens (the leading ones): top-k shows only these; probabilities and ranks count every row. */
+  tokens = refLogits.length,
 ): void {
   const probs = softmax(refLogits);
-  const refTop = topK(refLogits, state.top.length);
+  // the reference's top-k among the tokens, with probabilities over every row
+  const refTop = topK(refLogits.subarray(0, tokens), state.top.length).map(({ id }) => ({
+    id,
+    prob: probs[id]!,
+  }));
   state.top.forEach((entry, j) => {
     const want = refTop[j]!;
     const error = Math.abs(entry.prob - probs[entry.id]!);

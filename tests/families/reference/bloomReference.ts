@@ -87,7 +87,7 @@ export function bloomReference(
         ids.map((id) => layerNormF64(embed.slice(id * d, (id + 1) * d), embedNorm[0], embedNorm[1], eps)),
         blocks,
         false,
-        (x) => unembed(layerNormF64(x, lnf[0], lnf[1], eps), embed, vocab),
+        (x) => unembed(layerNormF64(x, lnf[0], lnf[1], eps), embed, rows),
         intervention,
       ),
   };

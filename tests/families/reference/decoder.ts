@@ -25,7 +25,7 @@ export interface FamilyReferenceRun {
 export interface FamilyReference {
   nLayer: number;
   dModel: number;
-  /** Logit rows decoded: the tokenizer's vocabulary. */
+  /** The tokenizer's tokens: the leading logit rows, the only ones shown as tokens (logits cover every row). */
   vocab: number;
   forward(ids: number[], intervention?: InterventionSpec): FamilyReferenceRun;
 }

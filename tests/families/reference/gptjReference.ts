@@ -84,13 +84,7 @@ export function gptjReference(
         ids.map((id) => embed.slice(id * d, (id + 1) * d)),
         blocks,
         true,
-        (x) =>
-          linear(
-            layerNormF64(x, lnf[0], lnf[1], eps),
-            head.subarray(0, vocab * d),
-            headBias.subarray(0, vocab),
-            vocab,
-          ),
+        (x) => linear(layerNormF64(x, lnf[0], lnf[1], eps), head, headBias, rows),
         intervention,
       ),
   };

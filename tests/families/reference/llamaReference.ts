@@ -118,7 +118,7 @@ export function llamaReference(
         ids.map((id) => embed.slice(id * d, (id + 1) * d)),
         blocks,
         false,
-        (x) => unembed(rmsNorm(x, normF, eps), lmHead, vocab),
+        (x) => unembed(rmsNorm(x, normF, eps), lmHead, rows),
         intervention,
       ),
   };

@@ -86,7 +86,7 @@ export function neoxReference(
         ids.map((id) => embed.slice(id * d, (id + 1) * d)),
         blocks,
         parallel,
-        (x) => unembed(layerNormF64(x, lnf[0], lnf[1], eps), out, vocab),
+        (x) => unembed(layerNormF64(x, lnf[0], lnf[1], eps), out, rows),
         intervention,
       ),
   };
