@@ -6,7 +6,7 @@ import { useLens, useLensPick } from '../components/useLens.ts';
 import { datasetRole, datasetSlots, EXPERIMENT_TITLES } from './experimentSettings.ts';
 import { LimitInput } from './LimitInput.tsx';
 
-const KINDS: ExperimentKind[] = ['stages', 'ovector', 'ablate'];
+const KINDS: ExperimentKind[] = ['stages', 'ovector', 'ablate', 'sweep'];
 
 export function ExperimentForm(): ReactElement {
   const s = useLensPick((st) => ({
@@ -108,7 +108,7 @@ export function ExperimentForm(): ReactElement {
         value={settings.limit}
         onChange={(limit) => s.set({ limit })}
       />
-      {kind === 'ovector' ? (
+      {kind === 'ovector' || kind === 'sweep' ? (
         <>
           <label>
             o-vector{' '}
@@ -146,16 +146,25 @@ export function ExperimentForm(): ReactElement {
               from the workspace prompt
             </button>
           </span>
-          <label>
-            Blocks{' '}
-            <input
-              data-testid="experiment-blocks"
-              size={6}
-              value={settings.blocks ?? ''}
-              placeholder={`${defaultBlocks.from}-${defaultBlocks.to}`}
-              onChange={(e) => s.set({ blocks: e.target.value.trim() || undefined })}
+          {kind === 'sweep' ? (
+            <LimitInput
+              label="Sample"
+              testId="experiment-sample"
+              value={settings.sample}
+              onChange={(sample) => s.set({ sample })}
             />
-          </label>
+          ) : (
+            <label>
+              Blocks{' '}
+              <input
+                data-testid="experiment-blocks"
+                size={6}
+                value={settings.blocks ?? ''}
+                placeholder={`${defaultBlocks.from}-${defaultBlocks.to}`}
+                onChange={(e) => s.set({ blocks: e.target.value.trim() || undefined })}
+              />
+            </label>
+          )}
           <label>
             Mode{' '}
             <select

@@ -2,6 +2,7 @@
 import type { ReactElement } from 'react';
 import type { ExperimentPart } from '../store/experimentSlice.ts';
 import { datasetLabel } from './experimentSettings.ts';
+import { outcomeCount } from './storedRun.ts';
 
 function eta(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '…';
@@ -21,10 +22,13 @@ function partText(part: ExperimentPart): string {
       return p
         ? `${p.done} / ${p.total} examples · ${p.perSecond.toFixed(1)} examples/s · ${eta(p.etaSeconds)} left`
         : 'starting…';
-    case 'done':
+    case 'done': {
+      const done = part.outcome ? outcomeCount(part.outcome) : 0;
+      const unit = part.outcome?.experiment === 'sweep' ? 'block ranges' : 'examples';
       return part.fromStore
-        ? `done (${part.outcome?.examples.length ?? 0} examples, reopened from the stored run)`
-        : `done (${part.outcome?.examples.length ?? 0} examples${part.storedDone ? `, ${part.storedDone} resumed` : ''})`;
+        ? `done (${done} ${unit}, reopened from the stored run)`
+        : `done (${done} ${unit}${part.storedDone ? `, ${part.storedDone} resumed` : ''})`;
+    }
     case 'cancelled':
       return `cancelled at ${p?.done ?? 0} / ${p?.total ?? total}: what is done is kept`;
     case 'error':

@@ -64,6 +64,8 @@ export interface ExperimentSlice {
   reopenExperiment(): Promise<void>;
   runExperiment(options?: { batchSize?: number }): Promise<void>;
   cancelExperiment(): void;
+  /** The sweep's cell as the o-vector experiment's blocks (same vector and settings, its own data sets). */
+  pickSweepRange(from: number, to: number): void;
   /** Opens an example in the single-prompt views with the run's intervention (step: ablation step). */
   openExample(partIndex: number, id: string | number, step?: number): boolean;
 }
@@ -116,7 +118,8 @@ export const createExperimentSlice =
       const settings = s.experimentSettings;
       const fetchData = deps.fetchData;
       if (!fetchData) throw new Error('This app cannot read its data sets.');
-      const vector = settings.experiment === 'ovector' ? await resolveVector() : undefined;
+      const usesVector = settings.experiment === 'ovector' || settings.experiment === 'sweep';
+      const vector = usesVector ? await resolveVector() : undefined;
       const identity = {
         model: sourceName(s.modelSource),
         revision: s.modelSource.source === 'hub' ? s.modelSource.revision : 'builtin',
@@ -244,11 +247,24 @@ export const createExperimentSlice =
 
       cancelExperiment: () => controller?.abort(),
 
+      pickSweepRange: (from, to) => {
+        if (get().experimentRunning) return;
+        set((s) => ({
+          experimentSettings: {
+            ...s.experimentSettings,
+            experiment: 'ovector',
+            datasets: DEFAULT_DATASETS.ovector,
+            blocks: from === to ? String(from) : `${from}-${to}`,
+          },
+          experimentParts: [],
+        }));
+      },
+
       openExample: (partIndex, id, step) => {
         const s = get();
         const part = s.experimentParts[partIndex];
         const example = part?.examples.find((e) => e.id === id);
-        if (!part?.outcome || !example) return false;
+        if (!part?.outcome || part.outcome.experiment === 'sweep' || !example) return false;
         const view = exampleView(part.outcome, example, {
           ...(s.experimentVectorId ? { vectorId: s.experimentVectorId } : {}),
           ...(step !== undefined ? { step } : {}),
