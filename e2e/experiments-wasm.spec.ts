@@ -141,6 +141,37 @@ test('o-vector transfer: capture, in and out of domain, no-effect rate, click-th
   });
 });
 
+test('block-range sweep: a start x end heatmap on a sample, the best range marked, a cell sets the o-vector blocks', async ({
+  app,
+  page,
+}, testInfo) => {
+  await app.open('/?page=experiments&exp=sweep&limit=4&sample=3');
+  await page.getByTestId('experiment-capture').click();
+  await expect(page.getByTestId('experiment-vector')).not.toHaveValue('');
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  // 4 blocks: starts 2-3, ends 2-3
+  const heatmap = page.getByTestId('sweep-heatmap');
+  await expect(heatmap.locator('[data-testid^="sweep-cell-"]')).toHaveCount(3);
+  await expect(heatmap.locator('[data-best="true"]')).toHaveCount(1);
+  await expect(page.getByTestId('sweep-best')).toContainText('Best range: blocks');
+  await attachFigure(page, testInfo, 'sweep');
+  await audit(page, testInfo, 'experiments-sweep', []);
+  const csv = await download(page, 'export-sweep-csv');
+  expect(csv.name).toBe('lenslab-sweep.csv');
+  expect(csv.text.trim().split('\n')).toHaveLength(5);
+  const svg = await download(page, 'export-sweep-svg');
+  expect(svg.text).toContain('<svg');
+
+  const best = heatmap.locator('[data-best="true"]');
+  const range = ((await best.getAttribute('data-testid')) ?? '').replace('sweep-cell-', '');
+  await best.click();
+  await expect(page.getByTestId('experiment-kind')).toHaveValue('ovector');
+  const [from, to] = range.split('-');
+  await expect(page.getByTestId('experiment-blocks')).toHaveValue(from === to ? from! : range);
+  expect(new URL(page.url()).searchParams.get('exp')).toBe('ovector');
+});
+
 test('FFN ablation: accuracy per step per variant, a step opens with its FFNs zeroed', async ({
   app,
   page,

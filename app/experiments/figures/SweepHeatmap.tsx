@@ -5,7 +5,7 @@
 import type { ReactElement, RefObject } from 'react';
 import type { SweepCell } from '../../../workers/experiments/index.ts';
 import { CHART_FONT } from './lineChartLayout.ts';
-import { SWEEP_METRICS, type SweepLayout, type SweepMetric } from './sweepLayout.ts';
+import { SWEEP_METRICS, type SweepCellBox, type SweepLayout, type SweepMetric } from './sweepLayout.ts';
 
 export interface SweepHeatmapProps {
   layout: SweepLayout;
@@ -15,6 +15,8 @@ export interface SweepHeatmapProps {
   svgRef: RefObject<SVGSVGElement | null>;
 }
 
+/** What a cell writes on itself (its accessible name starts with it). */
+const visibleText = (box: SweepCellBox): string => `${box.best ? '★' : ''}${box.value.toFixed(2)}`;
 const rangeText = (c: SweepCell): string => (c.from === c.to ? `${c.from}` : `${c.from}-${c.to}`);
 
 export function SweepHeatmap({ layout: g, metric, title, onPick, svgRef }: SweepHeatmapProps): ReactElement {
@@ -45,7 +47,7 @@ export function SweepHeatmap({ layout: g, metric, title, onPick, svgRef }: Sweep
           tabIndex={0}
           data-testid={`sweep-cell-${box.cell.id}`}
           data-best={box.best ? 'true' : undefined}
-          aria-label={`blocks ${rangeText(box.cell)}: ${SWEEP_METRICS[metric]} ${box.value.toFixed(3)}${box.best ? ' (best)' : ''}; use these blocks`}
+          aria-label={`${visibleText(box)} ${SWEEP_METRICS[metric]}, blocks ${rangeText(box.cell)}${box.best ? ' (best)' : ''}: use these blocks`}
           style={{ cursor: 'pointer' }}
           onClick={() => onPick(box.cell)}
           onKeyDown={(e) => {
@@ -75,8 +77,7 @@ export function SweepHeatmap({ layout: g, metric, title, onPick, svgRef }: Sweep
               fontSize={box.width >= 44 ? 11 : 9}
               fill={box.ink}
             >
-              {box.best ? '★' : ''}
-              {box.value.toFixed(2)}
+              {visibleText(box)}
             </text>
           ) : null}
         </g>

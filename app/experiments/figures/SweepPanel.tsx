@@ -28,20 +28,22 @@ export function SweepPanel({
   const title = `o-vector block ranges · ${dataLabel} (${outcome.sample.length} examples)`;
   return (
     <figure className="experiment-figure" ref={wrapRef} data-testid="sweep-panel">
-      <label>
-        Colour by{' '}
-        <select
-          data-testid="sweep-metric"
-          value={metric}
-          onChange={(e) => setMetric(e.target.value as SweepMetric)}
-        >
-          {(Object.keys(SWEEP_METRICS) as SweepMetric[]).map((m) => (
-            <option key={m} value={m}>
-              {SWEEP_METRICS[m]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <div className="sweep-controls">
+        <label>
+          Colour by{' '}
+          <select
+            data-testid="sweep-metric"
+            value={metric}
+            onChange={(e) => setMetric(e.target.value as SweepMetric)}
+          >
+            {(Object.keys(SWEEP_METRICS) as SweepMetric[]).map((m) => (
+              <option key={m} value={m}>
+                {SWEEP_METRICS[m]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       <SweepHeatmap
         layout={layout}
         metric={metric}

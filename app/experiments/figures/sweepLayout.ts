@@ -14,6 +14,9 @@ export const SWEEP_METRICS: Record<SweepMetric, string> = {
   noEffectRate: 'no-effect rate',
 };
 
+/** Room for the title above a small grid. */
+const MIN_WIDTH = 680;
+
 export interface SweepCellBox {
   cell: SweepCell;
   x: number;
@@ -93,7 +96,8 @@ export function sweepLayout(
     };
   });
   return {
-    width: Math.max(width, plotRight + legendWidth),
+    // as wide as the grid and its legend need (the title's width at least), never the whole row
+    width: Math.max(MIN_WIDTH, plotRight + legendWidth),
     height: plotBottom + 56,
     plotLeft,
     plotTop,
