@@ -5,6 +5,7 @@ import { BUILTIN_DATASETS, defaultOvectorBlocks, FIGURE5_TASKS } from '../../wor
 import { useLens, useLensPick } from '../components/useLens.ts';
 import { datasetRole, datasetSlots, EXPERIMENT_TITLES } from './experimentSettings.ts';
 import { LimitInput } from './LimitInput.tsx';
+import { TemplateBuilder } from './TemplateBuilder.tsx';
 
 const KINDS: ExperimentKind[] = ['stages', 'ovector', 'ablate', 'sweep'];
 
@@ -102,6 +103,7 @@ export function ExperimentForm(): ReactElement {
           </span>
         );
       })}
+      <TemplateBuilder onBuilt={(ref) => setDataset(0, ref)} />
       <LimitInput
         label="Limit"
         testId="experiment-limit"

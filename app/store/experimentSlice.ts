@@ -18,6 +18,7 @@ import {
   type ExperimentSettings,
 } from '../experiments/experimentSettings.ts';
 import { runThroughStore, storedState } from '../experiments/storedRun.ts';
+import { type TemplateInput, type TemplateOutcome, templateDataset } from '../experiments/templateDataset.ts';
 import { vectorNorm } from '../vectors/vectorFiles.ts';
 import { sourceName } from './modelSlice.ts';
 import { type SliceCreator, type StoreDeps, toAppError } from './types.ts';
@@ -54,12 +55,19 @@ export interface ExperimentSlice {
   experimentVectorId?: string;
   uploads: Record<string, UploadedDataset>;
   uploadErrors?: { name: string; errors: RowError[] };
+  /** Why the last template build was refused: its bad pair lines, or what is wrong with the rest. */
+  templateErrors?: { errors: RowError[]; problem?: string };
   setPage(page: AppPage): void;
   setExperimentSettings(patch: Partial<ExperimentSettings>): void;
   /** Another experiment: its own default data sets. */
   chooseExperiment(kind: ExperimentKind): void;
   /** Parses an upload; returns its bad rows (the file is refused when there are any). */
   uploadDataset(fileName: string, text: string): RowError[];
+  /**
+   * Builds a data set from a one-shot template and pairs (kept with the uploads, under upload:NAME);
+   * any bad line refuses it. Returns what was refused (nothing: it was kept).
+   */
+  buildTemplateDataset(input: TemplateInput): TemplateOutcome;
   /** Looks the current settings up in the store of results without running anything. */
   reopenExperiment(): Promise<void>;
   runExperiment(options?: { batchSize?: number }): Promise<void>;
@@ -178,6 +186,22 @@ export const createExperimentSlice =
         }
         set((s) => ({ uploads: { ...s.uploads, [fileName]: dataset }, uploadErrors: undefined }));
         return [];
+      },
+
+      buildTemplateDataset: (input) => {
+        const outcome = templateDataset(input);
+        const { dataset } = outcome;
+        if (!dataset) {
+          set({
+            templateErrors: {
+              errors: outcome.errors,
+              ...(outcome.problem ? { problem: outcome.problem } : {}),
+            },
+          });
+          return outcome;
+        }
+        set((s) => ({ uploads: { ...s.uploads, [dataset.name]: dataset }, templateErrors: undefined }));
+        return outcome;
       },
 
       reopenExperiment: async () => {
