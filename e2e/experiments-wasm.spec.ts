@@ -215,6 +215,37 @@ test('an upload with bad rows is refused, each bad line named; a good one runs',
   await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
 });
 
+test('template builder: bad pair lines named by number, a good list becomes a data set and runs', async ({
+  app,
+  page,
+}, testInfo) => {
+  await app.open('/?page=experiments&exp=stages');
+  await page.getByTestId('template-builder').locator('summary').click();
+  await page.getByTestId('template-name').fill('my-capitals');
+  await page
+    .getByTestId('template-pairs')
+    .fill('Poland, Warsaw\nonly one\n\nJapan, Tokyo, extra\nChina, Beijing');
+  await page.getByTestId('template-build').click();
+  const errors = page.getByTestId('template-errors');
+  await expect(errors).toContainText('line 2');
+  await expect(errors).toContainText('line 4');
+  await expect(page.getByTestId('experiment-data-0')).toHaveValue('builtin:world-capitals');
+  await page.getByTestId('template-pairs').fill('Poland, Warsaw\nJapan, Tokyo\nChina, Beijing');
+  await expect(page.getByTestId('template-preview')).toContainText('capital of Poland?');
+  await page.getByTestId('template-build').click();
+  await expect(errors).toBeHidden();
+  await expect(page.getByTestId('experiment-data-0')).toHaveValue('upload:my-capitals');
+  await page.getByTestId('template-builder').scrollIntoViewIfNeeded();
+  await testInfo.attach('template-builder-1280x800.png', {
+    body: await page.screenshot(),
+    contentType: 'image/png',
+  });
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(part(page, 0)).toContainText('3 examples');
+  await expect(page.getByTestId('figure3')).toBeVisible();
+});
+
 test('reproduce the paper: the three figures beside the paper, the HTML report opens offline with them', async ({
   app,
   page,
