@@ -3,6 +3,7 @@ import type { ReactElement } from 'react';
 import type { AblationResult } from '../../workers/experiments/index.ts';
 import { useLens } from '../components/useLens.ts';
 import type { ExperimentPart } from '../store/experimentSlice.ts';
+import { DepthOverlay } from './DepthOverlay.tsx';
 import { ExampleTable } from './ExampleTable.tsx';
 import { datasetLabel } from './experimentSettings.ts';
 import { FigurePanel } from './figures/FigurePanel.tsx';
@@ -73,6 +74,13 @@ export function ExperimentFigures({ parts }: { parts: readonly ExperimentPart[] 
           return null;
         })}
       </div>
+      {first.experiment === 'stages' && done[0]!.part.key ? (
+        <DepthOverlay
+          partKey={done[0]!.part.key}
+          outcome={first}
+          dataLabel={datasetLabel(done[0]!.part.ref)}
+        />
+      ) : null}
       {tables}
     </section>
   );
