@@ -2,8 +2,9 @@
  * Experiments on the built-in model (random weights, tiny data limits, small batches so a run has
  * several batches to cancel between): progress, cancel, resume after a reload, a finished run
  * reopening from IndexedDB, the figures (screenshots at 1280x800 in the report), click-through to
- * the single-prompt views with the run's intervention, exports, and bad upload rows by line.
- * Backend-independent, so wasm only (the -wasm suffix).
+ * the single-prompt views with the run's intervention, exports, and bad upload rows by line; the
+ * block-range sweep's heatmap, the template builder, and Figure 3 of two models on a relative-depth
+ * axis. Backend-independent, so wasm only (the -wasm suffix).
  */
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page, TestInfo } from '@playwright/test';
@@ -297,11 +298,11 @@ test('reproduce the paper: the three figures beside the paper, the HTML report o
   await context.close();
 });
 
-test('on a loopback-Hub checkpoint: results are kept per model, and reopen with its link', async ({
+test('on a loopback-Hub checkpoint: results are kept per model, reopen with its link, and overlay on a relative-depth axis', async ({
   app,
   page,
   hub,
-}) => {
+}, testInfo) => {
   await app.open(`/?${hub.query}&page=experiments&exp=stages&limit=6`);
   await page.getByTestId('model-select').selectOption('gpt2');
   await page.getByTestId('model-load').click();
@@ -330,4 +331,21 @@ test('on a loopback-Hub checkpoint: results are kept per model, and reopen with 
   await page.getByTestId('model-load').click();
   await expect(page.getByTestId('builtin-banner')).toBeVisible({ timeout: 60_000 });
   await expect(part(page, 0)).toHaveAttribute('data-status', 'pending');
+
+  // the built-in model's run of the same data and settings lists the Hub model's for the overlay
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  const overlay = page.locator('[data-testid^="overlay-run-gpt2@"]');
+  await expect(overlay).toHaveCount(1);
+  await expect(page.getByTestId('figure3-depth')).toHaveCount(0);
+  await overlay.check();
+  const depth = page.getByTestId('figure3-depth');
+  await expect(depth.locator('[data-series="0-answer"] path')).toHaveCount(1);
+  await expect(depth.locator('[data-series="1-answer"] path')).toHaveCount(1);
+  await expect(depth).toContainText('builtin · answer');
+  await expect(depth).toContainText('gpt2');
+  await attachFigure(page, testInfo, 'figure3-depth');
+  const csv = await download(page, 'export-figure3-depth-csv');
+  expect(csv.text.split('\n')[0]).toBe('series,x,y');
+  expect(csv.text).toContain(',1,');
 });
