@@ -2,6 +2,7 @@
 import type { ReactElement } from 'react';
 import type { ExperimentPart } from '../store/experimentSlice.ts';
 import { datasetLabel } from './experimentSettings.ts';
+import { parseExperimentKey } from './overlayRuns.ts';
 import { outcomeCount } from './storedRun.ts';
 
 function eta(seconds: number | null | undefined): string {
@@ -10,6 +11,9 @@ function eta(seconds: number | null | undefined): string {
   return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`;
 }
 
+/** A sweep's unit is a block range (each a run of its whole sample). */
+const UNITS = { examples: 'examples', cells: 'block ranges' } as const;
+
 function partText(part: ExperimentPart): string {
   const total = part.examples.length;
   const p = part.progress;
@@ -17,10 +21,12 @@ function partText(part: ExperimentPart): string {
     case 'pending':
       return `${total} examples`;
     case 'stored':
+      if (parseExperimentKey(part.key ?? '')?.experiment === 'sweep')
+        return `${part.storedDone} block ranges stored from an earlier run: Run resumes from there`;
       return `${part.storedDone} of ${total} examples stored from an earlier run: Run resumes from there`;
     case 'running':
       return p
-        ? `${p.done} / ${p.total} examples · ${p.perSecond.toFixed(1)} examples/s · ${eta(p.etaSeconds)} left`
+        ? `${p.done} / ${p.total} ${UNITS[p.unit]} · ${p.perSecond.toFixed(1)} ${UNITS[p.unit]}/s · ${eta(p.etaSeconds)} left`
         : 'starting…';
     case 'done': {
       const done = part.outcome ? outcomeCount(part.outcome) : 0;
