@@ -122,6 +122,43 @@ describe('the sweep through the slice', () => {
     expect(store.getState().openExample(0, 1)).toBe(false);
   });
 
+  it('a cancelled sweep keeps its finished ranges and resumes from them, to the same cells', async () => {
+    const persistence = memoryExperimentPersistence();
+    const setup = await experimentStore(builtin, persistence);
+    clients.push(setup.client);
+    const { store } = setup;
+    const vector = await store.getState().captureVector(2, 'ffn');
+    store.getState().chooseExperiment('sweep');
+    store.getState().setExperimentSettings({ vector: vector!.id, limit: 6, sample: 3 });
+    const unsubscribe = store.subscribe((s) => {
+      if ((s.experimentParts[0]?.progress?.done ?? 0) >= 1) {
+        unsubscribe();
+        s.cancelExperiment();
+      }
+    });
+    await store.getState().runExperiment();
+    const cancelled = store.getState().experimentParts[0]!;
+    expect(cancelled.status).toBe('cancelled');
+    const stored = persistence.entries.get(cancelled.key!)!.results.length;
+    expect(stored).toBeGreaterThanOrEqual(1);
+    expect(stored).toBeLessThan(3);
+    await store.getState().reopenExperiment();
+    expect(store.getState().experimentParts[0]).toMatchObject({ status: 'stored', storedDone: stored });
+    await store.getState().runExperiment();
+    const resumed = store.getState().experimentParts[0]!;
+    expect(resumed).toMatchObject({ status: 'done', storedDone: stored });
+
+    const fresh = await experimentStore(builtin, memoryExperimentPersistence());
+    clients.push(fresh.client);
+    fresh.store.getState().addVectors([vector!], false);
+    fresh.store.getState().chooseExperiment('sweep');
+    fresh.store.getState().setExperimentSettings({ vector: vector!.id, limit: 6, sample: 3 });
+    await fresh.store.getState().runExperiment();
+    expect((resumed.outcome as SweepResult).cells).toEqual(
+      (fresh.store.getState().experimentParts[0]!.outcome as SweepResult).cells,
+    );
+  });
+
   it('the query string carries the sweep and its sample', () => {
     const settings = {
       ...DEFAULT_EXPERIMENT_SETTINGS,
