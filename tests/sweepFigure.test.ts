@@ -4,6 +4,7 @@
  * o-vector experiment's blocks.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { VectorEntry } from '../app/domain.ts';
 import { memoryExperimentPersistence } from '../app/experiments/experimentPersistence.ts';
 import { DEFAULT_DATASETS, DEFAULT_EXPERIMENT_SETTINGS } from '../app/experiments/experimentSettings.ts';
 import { readExperimentParams, writeExperimentParams } from '../app/experiments/experimentUrl.ts';
@@ -83,16 +84,22 @@ afterEach(async () => {
   for (const c of clients.splice(0)) await c.dispose();
 });
 
+/** A store on the 4-block model with a captured FFN vector and the sweep chosen (limit 6, sample 3). */
+async function sweepStore(persistence = memoryExperimentPersistence(), vector?: VectorEntry) {
+  const setup = await experimentStore(builtin, persistence);
+  clients.push(setup.client);
+  const { store } = setup;
+  if (vector) store.getState().addVectors([vector], false);
+  const entry = vector ?? (await store.getState().captureVector(2, 'ffn'))!;
+  store.getState().chooseExperiment('sweep');
+  store.getState().setExperimentSettings({ vector: entry.id, limit: 6, sample: 3 });
+  return { store, vector: entry, persistence };
+}
+
 describe('the sweep through the slice', () => {
   it('runs every range on a sample, stores it, reopens it, and a cell sets the o-vector blocks', async () => {
-    const persistence = memoryExperimentPersistence();
-    const setup = await experimentStore(builtin, persistence);
-    clients.push(setup.client);
-    const { store } = setup;
-    const vector = await store.getState().captureVector(2, 'ffn');
-    store.getState().chooseExperiment('sweep');
+    const { store, vector, persistence } = await sweepStore();
     expect(store.getState().experimentSettings.datasets).toEqual(DEFAULT_DATASETS.sweep);
-    store.getState().setExperimentSettings({ vector: vector!.id, limit: 6, sample: 3 });
     await store.getState().runExperiment();
     const part = store.getState().experimentParts[0]!;
     expect(store.getState().experimentError).toBeUndefined();
@@ -104,17 +111,13 @@ describe('the sweep through the slice', () => {
     expect(outcomeCount(outcome)).toBe(3);
     expect(part.progress).toMatchObject({ done: 3, total: 3, unit: 'cells' });
 
-    const again = await experimentStore(builtin, persistence);
-    clients.push(again.client);
-    again.store.getState().chooseExperiment('sweep');
-    again.store.getState().setExperimentSettings({ vector: vector!.id, limit: 6, sample: 3 });
-    again.store.getState().addVectors([vector!], false);
+    const again = await sweepStore(persistence, vector);
     await again.store.getState().reopenExperiment();
     expect(again.store.getState().experimentParts[0]).toMatchObject({ status: 'done', fromStore: true });
 
     store.getState().pickSweepRange(2, 3);
     const settings = store.getState().experimentSettings;
-    expect(settings).toMatchObject({ experiment: 'ovector', blocks: '2-3', vector: vector!.id });
+    expect(settings).toMatchObject({ experiment: 'ovector', blocks: '2-3', vector: vector.id });
     expect(settings.datasets).toEqual(DEFAULT_DATASETS.ovector);
     expect(store.getState().experimentParts).toEqual([]);
     store.getState().pickSweepRange(3, 3);
@@ -123,13 +126,7 @@ describe('the sweep through the slice', () => {
   });
 
   it('a cancelled sweep keeps its finished ranges and resumes from them, to the same cells', async () => {
-    const persistence = memoryExperimentPersistence();
-    const setup = await experimentStore(builtin, persistence);
-    clients.push(setup.client);
-    const { store } = setup;
-    const vector = await store.getState().captureVector(2, 'ffn');
-    store.getState().chooseExperiment('sweep');
-    store.getState().setExperimentSettings({ vector: vector!.id, limit: 6, sample: 3 });
+    const { store, vector, persistence } = await sweepStore();
     const unsubscribe = store.subscribe((s) => {
       if ((s.experimentParts[0]?.progress?.done ?? 0) >= 1) {
         unsubscribe();
@@ -148,11 +145,7 @@ describe('the sweep through the slice', () => {
     const resumed = store.getState().experimentParts[0]!;
     expect(resumed).toMatchObject({ status: 'done', storedDone: stored });
 
-    const fresh = await experimentStore(builtin, memoryExperimentPersistence());
-    clients.push(fresh.client);
-    fresh.store.getState().addVectors([vector!], false);
-    fresh.store.getState().chooseExperiment('sweep');
-    fresh.store.getState().setExperimentSettings({ vector: vector!.id, limit: 6, sample: 3 });
+    const fresh = await sweepStore(memoryExperimentPersistence(), vector);
     await fresh.store.getState().runExperiment();
     expect((resumed.outcome as SweepResult).cells).toEqual(
       (fresh.store.getState().experimentParts[0]!.outcome as SweepResult).cells,
