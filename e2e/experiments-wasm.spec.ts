@@ -345,6 +345,7 @@ test('on a loopback-Hub checkpoint: results are kept per model, reopen with its 
   await expect(depth).toContainText('builtin · answer');
   await expect(depth).toContainText('gpt2');
   await attachFigure(page, testInfo, 'figure3-depth');
+  await audit(page, testInfo, 'experiments-depth-overlay', []);
   const csv = await download(page, 'export-figure3-depth-csv');
   expect(csv.text.split('\n')[0]).toBe('series,x,y');
   expect(csv.text).toContain(',1,');
