@@ -2,8 +2,9 @@
  * Experiments on the built-in model (random weights, tiny data limits, small batches so a run has
  * several batches to cancel between): progress, cancel, resume after a reload, a finished run
  * reopening from IndexedDB, the figures (screenshots at 1280x800 in the report), click-through to
- * the single-prompt views with the run's intervention, exports, and bad upload rows by line.
- * Backend-independent, so wasm only (the -wasm suffix).
+ * the single-prompt views with the run's intervention, exports, and bad upload rows by line; the
+ * block-range sweep's heatmap, the template builder, and Figure 3 of two models on a relative-depth
+ * axis. Backend-independent, so wasm only (the -wasm suffix).
  */
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page, TestInfo } from '@playwright/test';
@@ -141,6 +142,37 @@ test('o-vector transfer: capture, in and out of domain, no-effect rate, click-th
   });
 });
 
+test('block-range sweep: a start x end heatmap on a sample, the best range marked, a cell sets the o-vector blocks', async ({
+  app,
+  page,
+}, testInfo) => {
+  await app.open('/?page=experiments&exp=sweep&limit=4&sample=3');
+  await page.getByTestId('experiment-capture').click();
+  await expect(page.getByTestId('experiment-vector')).not.toHaveValue('');
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  // 4 blocks: starts 2-3, ends 2-3
+  const heatmap = page.getByTestId('sweep-heatmap');
+  await expect(heatmap.locator('[data-testid^="sweep-cell-"]')).toHaveCount(3);
+  await expect(heatmap.locator('[data-best="true"]')).toHaveCount(1);
+  await expect(page.getByTestId('sweep-best')).toContainText('Best range: blocks');
+  await attachFigure(page, testInfo, 'sweep');
+  await audit(page, testInfo, 'experiments-sweep', []);
+  const csv = await download(page, 'export-sweep-csv');
+  expect(csv.name).toBe('lenslab-sweep.csv');
+  expect(csv.text.trim().split('\n')).toHaveLength(5);
+  const svg = await download(page, 'export-sweep-svg');
+  expect(svg.text).toContain('<svg');
+
+  const best = heatmap.locator('[data-best="true"]');
+  const range = ((await best.getAttribute('data-testid')) ?? '').replace('sweep-cell-', '');
+  await best.click();
+  await expect(page.getByTestId('experiment-kind')).toHaveValue('ovector');
+  const [from, to] = range.split('-');
+  await expect(page.getByTestId('experiment-blocks')).toHaveValue(from === to ? from! : range);
+  expect(new URL(page.url()).searchParams.get('exp')).toBe('ovector');
+});
+
 test('FFN ablation: accuracy per step per variant, a step opens with its FFNs zeroed', async ({
   app,
   page,
@@ -182,6 +214,37 @@ test('an upload with bad rows is refused, each bad line named; a good one runs',
   await expect(page.getByTestId('experiment-data-0')).toHaveValue('upload:good.csv');
   await page.getByTestId('experiment-run').click();
   await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+});
+
+test('template builder: bad pair lines named by number, a good list becomes a data set and runs', async ({
+  app,
+  page,
+}, testInfo) => {
+  await app.open('/?page=experiments&exp=stages');
+  await page.getByTestId('template-builder').locator('summary').click();
+  await page.getByTestId('template-name').fill('my-capitals');
+  await page
+    .getByTestId('template-pairs')
+    .fill('Poland, Warsaw\nonly one\n\nJapan, Tokyo, extra\nChina, Beijing');
+  await page.getByTestId('template-build').click();
+  const errors = page.getByTestId('template-errors');
+  await expect(errors).toContainText('line 2');
+  await expect(errors).toContainText('line 4');
+  await expect(page.getByTestId('experiment-data-0')).toHaveValue('builtin:world-capitals');
+  await page.getByTestId('template-pairs').fill('Poland, Warsaw\nJapan, Tokyo\nChina, Beijing');
+  await expect(page.getByTestId('template-preview')).toContainText('capital of Poland?');
+  await page.getByTestId('template-build').click();
+  await expect(errors).toBeHidden();
+  await expect(page.getByTestId('experiment-data-0')).toHaveValue('upload:my-capitals');
+  await page.getByTestId('template-builder').scrollIntoViewIfNeeded();
+  await testInfo.attach('template-builder-1280x800.png', {
+    body: await page.screenshot(),
+    contentType: 'image/png',
+  });
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(part(page, 0)).toContainText('3 examples');
+  await expect(page.getByTestId('figure3')).toBeVisible();
 });
 
 test('reproduce the paper: the three figures beside the paper, the HTML report opens offline with them', async ({
@@ -235,11 +298,11 @@ test('reproduce the paper: the three figures beside the paper, the HTML report o
   await context.close();
 });
 
-test('on a loopback-Hub checkpoint: results are kept per model, and reopen with its link', async ({
+test('on a loopback-Hub checkpoint: results are kept per model, reopen with its link, and overlay on a relative-depth axis', async ({
   app,
   page,
   hub,
-}) => {
+}, testInfo) => {
   await app.open(`/?${hub.query}&page=experiments&exp=stages&limit=6`);
   await page.getByTestId('model-select').selectOption('gpt2');
   await page.getByTestId('model-load').click();
@@ -268,4 +331,22 @@ test('on a loopback-Hub checkpoint: results are kept per model, and reopen with 
   await page.getByTestId('model-load').click();
   await expect(page.getByTestId('builtin-banner')).toBeVisible({ timeout: 60_000 });
   await expect(part(page, 0)).toHaveAttribute('data-status', 'pending');
+
+  // the built-in model's run of the same data and settings lists the Hub model's for the overlay
+  await page.getByTestId('experiment-run').click();
+  await expect(part(page, 0)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  const overlay = page.locator('[data-testid^="overlay-run-gpt2@"]');
+  await expect(overlay).toHaveCount(1);
+  await expect(page.getByTestId('figure3-depth')).toHaveCount(0);
+  await overlay.check();
+  const depth = page.getByTestId('figure3-depth');
+  await expect(depth.locator('[data-series="0-answer"] path')).toHaveCount(1);
+  await expect(depth.locator('[data-series="1-answer"] path')).toHaveCount(1);
+  await expect(depth).toContainText('builtin · answer');
+  await expect(depth).toContainText('gpt2');
+  await attachFigure(page, testInfo, 'figure3-depth');
+  await audit(page, testInfo, 'experiments-depth-overlay', []);
+  const csv = await download(page, 'export-figure3-depth-csv');
+  expect(csv.text.split('\n')[0]).toBe('series,x,y');
+  expect(csv.text).toContain(',1,');
 });

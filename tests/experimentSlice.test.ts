@@ -159,7 +159,8 @@ describe('experiment slice', () => {
     ).toEqual([]);
     store.getState().setExperimentSettings({ datasets: ['upload:ok.csv'] });
     await store.getState().runExperiment();
-    expect(store.getState().experimentParts[0]!.outcome?.examples).toHaveLength(1);
+    const outcome = store.getState().experimentParts[0]!.outcome;
+    expect(outcome && 'examples' in outcome ? outcome.examples : []).toHaveLength(1);
   });
 });
 

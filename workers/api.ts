@@ -26,6 +26,9 @@ import type {
   Progress,
   StagesExampleResult,
   StagesResult,
+  SweepCell,
+  SweepResult,
+  SweepSettings,
 } from './experiments/index.ts';
 
 export type BrowserBackend = Extract<Backend, 'webgpu' | 'wasm'>;
@@ -134,18 +137,32 @@ export interface WorkerRunResult extends LensResult {
   fellBack?: { from: BrowserBackend; reason: string };
 }
 
-/** One experiment on one data set (the paper's Figures 3, 5 and 7), run by workers/experiments. */
+/**
+ * One experiment on one data set (the paper's Figures 3, 5 and 7, and the block-range sweep beyond
+ * the paper), run by workers/experiments.
+ */
 export type ExperimentRequest =
   | { experiment: 'stages'; set: ExampleSet }
   | { experiment: 'ovector'; set: ExampleSet; settings: OvectorSettings }
-  | { experiment: 'ablate'; set: ExampleSet; settings: AblationSettings };
+  | { experiment: 'ablate'; set: ExampleSet; settings: AblationSettings }
+  | { experiment: 'sweep'; set: ExampleSet; settings: SweepSettings };
 
 export type ExperimentKind = ExperimentRequest['experiment'];
 
-export type ExperimentOutcome = StagesResult | OvectorResult | AblationResult;
+export type ExperimentOutcome = StagesResult | OvectorResult | AblationResult | SweepResult;
 
-/** One example's result, whichever experiment: what is stored after each batch and resumed from. */
-export type ExperimentExampleResult = StagesExampleResult | OvectorExampleResult | AblationExampleResult;
+/** An outcome with one result per example (the figures); the sweep's results are per block range. */
+export type ExampleOutcome = Exclude<ExperimentOutcome, SweepResult>;
+
+/**
+ * One unit's result, whichever experiment: what is stored after each batch and resumed from (an
+ * example; a block range's cell for the sweep).
+ */
+export type ExperimentExampleResult =
+  | StagesExampleResult
+  | OvectorExampleResult
+  | AblationExampleResult
+  | SweepCell;
 
 export interface ExperimentRunOptions {
   /** Prompts per engine run (default the module's 32). */

@@ -3,14 +3,14 @@
  * views with the run's intervention (an ablation row opens the step of the clicked cell).
  */
 import type { ReactElement } from 'react';
-import type { ExperimentOutcome } from '../../workers/api.ts';
+import type { ExampleOutcome } from '../../workers/api.ts';
 import { visibleToken } from '../tokenText.ts';
 
 /** Rows shown at once: enough to browse; the JSON export has them all. */
 const MAX_ROWS = 100;
 
 export interface ExampleTableProps {
-  outcome: ExperimentOutcome;
+  outcome: ExampleOutcome;
   partIndex: number;
   onOpen: (partIndex: number, id: string | number, step?: number) => void;
 }

@@ -5,8 +5,9 @@ import { BUILTIN_DATASETS, defaultOvectorBlocks, FIGURE5_TASKS } from '../../wor
 import { useLens, useLensPick } from '../components/useLens.ts';
 import { datasetRole, datasetSlots, EXPERIMENT_TITLES } from './experimentSettings.ts';
 import { LimitInput } from './LimitInput.tsx';
+import { TemplateBuilder } from './TemplateBuilder.tsx';
 
-const KINDS: ExperimentKind[] = ['stages', 'ovector', 'ablate'];
+const KINDS: ExperimentKind[] = ['stages', 'ovector', 'ablate', 'sweep'];
 
 export function ExperimentForm(): ReactElement {
   const s = useLensPick((st) => ({
@@ -102,13 +103,14 @@ export function ExperimentForm(): ReactElement {
           </span>
         );
       })}
+      <TemplateBuilder onBuilt={(ref) => setDataset(0, ref)} />
       <LimitInput
         label="Limit"
         testId="experiment-limit"
         value={settings.limit}
         onChange={(limit) => s.set({ limit })}
       />
-      {kind === 'ovector' ? (
+      {kind === 'ovector' || kind === 'sweep' ? (
         <>
           <label>
             o-vector{' '}
@@ -146,16 +148,25 @@ export function ExperimentForm(): ReactElement {
               from the workspace prompt
             </button>
           </span>
-          <label>
-            Blocks{' '}
-            <input
-              data-testid="experiment-blocks"
-              size={6}
-              value={settings.blocks ?? ''}
-              placeholder={`${defaultBlocks.from}-${defaultBlocks.to}`}
-              onChange={(e) => s.set({ blocks: e.target.value.trim() || undefined })}
+          {kind === 'sweep' ? (
+            <LimitInput
+              label="Sample"
+              testId="experiment-sample"
+              value={settings.sample}
+              onChange={(sample) => s.set({ sample })}
             />
-          </label>
+          ) : (
+            <label>
+              Blocks{' '}
+              <input
+                data-testid="experiment-blocks"
+                size={6}
+                value={settings.blocks ?? ''}
+                placeholder={`${defaultBlocks.from}-${defaultBlocks.to}`}
+                onChange={(e) => s.set({ blocks: e.target.value.trim() || undefined })}
+              />
+            </label>
+          )}
           <label>
             Mode{' '}
             <select

@@ -2,12 +2,17 @@
 import type { ReactElement } from 'react';
 import type { ExperimentPart } from '../store/experimentSlice.ts';
 import { datasetLabel } from './experimentSettings.ts';
+import { parseExperimentKey } from './overlayRuns.ts';
+import { outcomeCount } from './storedRun.ts';
 
 function eta(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '…';
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
   return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`;
 }
+
+/** A sweep's unit is a block range (each a run of its whole sample). */
+const UNITS = { examples: 'examples', cells: 'block ranges' } as const;
 
 function partText(part: ExperimentPart): string {
   const total = part.examples.length;
@@ -16,15 +21,20 @@ function partText(part: ExperimentPart): string {
     case 'pending':
       return `${total} examples`;
     case 'stored':
+      if (parseExperimentKey(part.key ?? '')?.experiment === 'sweep')
+        return `${part.storedDone} block ranges stored from an earlier run: Run resumes from there`;
       return `${part.storedDone} of ${total} examples stored from an earlier run: Run resumes from there`;
     case 'running':
       return p
-        ? `${p.done} / ${p.total} examples · ${p.perSecond.toFixed(1)} examples/s · ${eta(p.etaSeconds)} left`
+        ? `${p.done} / ${p.total} ${UNITS[p.unit]} · ${p.perSecond.toFixed(1)} ${UNITS[p.unit]}/s · ${eta(p.etaSeconds)} left`
         : 'starting…';
-    case 'done':
+    case 'done': {
+      const done = part.outcome ? outcomeCount(part.outcome) : 0;
+      const unit = part.outcome?.experiment === 'sweep' ? 'block ranges' : 'examples';
       return part.fromStore
-        ? `done (${part.outcome?.examples.length ?? 0} examples, reopened from the stored run)`
-        : `done (${part.outcome?.examples.length ?? 0} examples${part.storedDone ? `, ${part.storedDone} resumed` : ''})`;
+        ? `done (${done} ${unit}, reopened from the stored run)`
+        : `done (${done} ${unit}${part.storedDone ? `, ${part.storedDone} resumed` : ''})`;
+    }
     case 'cancelled':
       return `cancelled at ${p?.done ?? 0} / ${p?.total ?? total}: what is done is kept`;
     case 'error':

@@ -3,7 +3,7 @@
  * intervention: its prompt, its argument and answer pinned, and the experiment's slots (the o-vector
  * on its blocks, or the ablation step's zeroed sublayers). Pure: the slice applies what this says.
  */
-import type { ExperimentOutcome } from '../../workers/api.ts';
+import type { ExampleOutcome } from '../../workers/api.ts';
 import { blocksOf, type Example } from '../../workers/experiments/index.ts';
 import type { Interventions, Slot } from '../domain.ts';
 import type { Pins } from '../store/tracking.ts';
@@ -21,7 +21,7 @@ export interface ExampleView {
  * the first that removes anything).
  */
 export function exampleView(
-  outcome: ExperimentOutcome,
+  outcome: ExampleOutcome,
   example: Example,
   options: { vectorId?: string; step?: number } = {},
 ): ExampleView | undefined {

@@ -18,24 +18,37 @@ export function experimentRequest(
     case 'stages':
       return { experiment: 'stages', set };
     case 'ovector': {
-      if (!vector) throw new Error('Pick an o-vector first (capture one, or choose one from the library).');
       const blocks = settings.blocks ? parseBlockRange(settings.blocks, info.nLayer) : undefined;
       return {
         experiment: 'ovector',
         set,
-        settings: {
-          vector,
-          ...(blocks ? { blocks } : {}),
-          sublayer: settings.sublayer,
-          mode: settings.mode,
-          ...(settings.mode === 'add' ? { scale: settings.scale } : {}),
-          positions: settings.positions,
-        },
+        settings: { ...ovectorShared(settings, vector), ...(blocks ? { blocks } : {}) },
       };
     }
+    case 'sweep':
+      return {
+        experiment: 'sweep',
+        set,
+        settings: {
+          ...ovectorShared(settings, vector),
+          ...(settings.sample !== undefined ? { sample: settings.sample } : {}),
+        },
+      };
     case 'ablate':
       return { experiment: 'ablate', set, settings: { steps: settings.steps, sublayer: settings.sublayer } };
   }
+}
+
+/** The o-vector's settings but its blocks (the o-vector run and the sweep share them). */
+function ovectorShared(settings: ExperimentSettings, vector: Float32Array | undefined) {
+  if (!vector) throw new Error('Pick an o-vector first (capture one, or choose one from the library).');
+  return {
+    vector,
+    sublayer: settings.sublayer,
+    mode: settings.mode,
+    ...(settings.mode === 'add' ? { scale: settings.scale } : {}),
+    positions: settings.positions,
+  };
 }
 
 export interface RunIdentity {

@@ -20,12 +20,17 @@ export interface ExperimentSettings {
   limit?: number;
   /** o-vector: a library vector's id, or 'asset:<path under vectors/>' (the paper's released files). */
   vector?: string;
-  /** o-vector blocks as "A-B"; undefined: the paper's 18-23 scaled to the model's depth. */
+  /**
+   * o-vector blocks as "A-B"; undefined: the paper's 18-23 scaled to the model's depth. The sweep
+   * runs its own grid of ranges (a cell's click sets this one).
+   */
   blocks?: string;
   sublayer: Sublayer;
   mode: 'replace' | 'add';
   scale: number;
   positions: 'all' | 'last';
+  /** Sweep: examples drawn (seeded) from the data set; undefined: the module's 16. */
+  sample?: number;
   /** Ablation: K steps. */
   steps: number;
   /** Prompts per engine run (the module's default 32); results do not depend on it. */
@@ -37,6 +42,7 @@ export const DEFAULT_DATASETS: Record<ExperimentKind, string[]> = {
   stages: ['builtin:world-capitals'],
   ovector: ['builtin:random-world-capitals', 'builtin:random-us-states'],
   ablate: ['builtin:colored-objects', 'builtin:colored-objects-extractive'],
+  sweep: ['builtin:random-world-capitals'],
 };
 
 export const DEFAULT_EXPERIMENT_SETTINGS: ExperimentSettings = {
@@ -53,18 +59,20 @@ export const EXPERIMENT_TITLES: Record<ExperimentKind, string> = {
   stages: 'Stages of processing (Figure 3)',
   ovector: 'o-vector transfer (Figure 5)',
   ablate: 'FFN ablation (Figure 7)',
+  sweep: 'o-vector block-range sweep (beyond the paper)',
 };
 
 /** What each data set slot means for an experiment (the figure's legend). */
 export function datasetRole(kind: ExperimentKind, index: number): string {
   if (kind === 'ovector') return index === 0 ? 'in domain' : 'out of domain';
   if (kind === 'ablate') return index === 0 ? 'abstractive' : 'extractive';
+  if (kind === 'sweep') return 'sample';
   return index === 0 ? 'data' : `data ${index + 1}`;
 }
 
 /** How many data sets an experiment takes. */
 export function datasetSlots(kind: ExperimentKind): number {
-  return kind === 'stages' ? 1 : 2;
+  return kind === 'stages' || kind === 'sweep' ? 1 : 2;
 }
 
 /** "builtin:world-capitals" -> "world-capitals"; "upload:mine.csv" -> "mine.csv". */

@@ -25,10 +25,11 @@ export const EXPERIMENT_PARAMS = [
   'scale',
   'positions',
   'steps',
+  'sample',
   'batch',
 ] as const;
 
-const KINDS: readonly ExperimentKind[] = ['stages', 'ovector', 'ablate'];
+const KINDS: readonly ExperimentKind[] = ['stages', 'ovector', 'ablate', 'sweep'];
 const PAGES: readonly AppPage[] = ['workspace', 'experiments', 'reproduce'];
 
 export interface ExperimentLink {
@@ -77,6 +78,8 @@ export function readExperimentParams(search: string): ExperimentLink | undefined
   };
   const limit = number('limit', (n) => Number.isInteger(n) && n >= 1);
   if (limit !== undefined) settings.limit = limit;
+  const sample = number('sample', (n) => Number.isInteger(n) && n >= 1);
+  if (sample !== undefined) settings.sample = sample;
   const batch = number('batch', (n) => Number.isInteger(n) && n >= 1 && n <= 256);
   if (batch !== undefined) settings.batch = batch;
   const vector = params.get('vector');
@@ -107,6 +110,7 @@ export function writeExperimentParams(search: string, page: AppPage, settings: E
     if (settings.scale !== d.scale) params.set('scale', String(settings.scale));
     if (settings.positions !== d.positions) params.set('positions', settings.positions);
     if (settings.steps !== d.steps) params.set('steps', String(settings.steps));
+    if (settings.sample !== undefined) params.set('sample', String(settings.sample));
     if (settings.batch !== undefined) params.set('batch', String(settings.batch));
   }
   const text = params.toString();

@@ -57,6 +57,7 @@ export async function runThroughStore(
   }
 }
 
+/** Units of an outcome: its examples, or the sweep's block ranges (the unit it stores and resumes). */
 export function outcomeCount(outcome: ExperimentOutcome): number {
-  return outcome.examples.length;
+  return outcome.experiment === 'sweep' ? outcome.cells.length : outcome.examples.length;
 }

@@ -18,6 +18,7 @@ import {
   type ExperimentSettings,
 } from '../experiments/experimentSettings.ts';
 import { runThroughStore, storedState } from '../experiments/storedRun.ts';
+import { type TemplateInput, type TemplateOutcome, templateDataset } from '../experiments/templateDataset.ts';
 import { vectorNorm } from '../vectors/vectorFiles.ts';
 import { sourceName } from './modelSlice.ts';
 import { type SliceCreator, type StoreDeps, toAppError } from './types.ts';
@@ -54,16 +55,25 @@ export interface ExperimentSlice {
   experimentVectorId?: string;
   uploads: Record<string, UploadedDataset>;
   uploadErrors?: { name: string; errors: RowError[] };
+  /** Why the last template build was refused: its bad pair lines, or what is wrong with the rest. */
+  templateErrors?: { errors: RowError[]; problem?: string };
   setPage(page: AppPage): void;
   setExperimentSettings(patch: Partial<ExperimentSettings>): void;
   /** Another experiment: its own default data sets. */
   chooseExperiment(kind: ExperimentKind): void;
   /** Parses an upload; returns its bad rows (the file is refused when there are any). */
   uploadDataset(fileName: string, text: string): RowError[];
+  /**
+   * Builds a data set from a one-shot template and pairs (kept with the uploads, under upload:NAME);
+   * any bad line refuses it. Returns what was refused (nothing: it was kept).
+   */
+  buildTemplateDataset(input: TemplateInput): TemplateOutcome;
   /** Looks the current settings up in the store of results without running anything. */
   reopenExperiment(): Promise<void>;
   runExperiment(options?: { batchSize?: number }): Promise<void>;
   cancelExperiment(): void;
+  /** The sweep's cell as the o-vector experiment's blocks (same vector and settings, its own data sets). */
+  pickSweepRange(from: number, to: number): void;
   /** Opens an example in the single-prompt views with the run's intervention (step: ablation step). */
   openExample(partIndex: number, id: string | number, step?: number): boolean;
 }
@@ -116,7 +126,8 @@ export const createExperimentSlice =
       const settings = s.experimentSettings;
       const fetchData = deps.fetchData;
       if (!fetchData) throw new Error('This app cannot read its data sets.');
-      const vector = settings.experiment === 'ovector' ? await resolveVector() : undefined;
+      const usesVector = settings.experiment === 'ovector' || settings.experiment === 'sweep';
+      const vector = usesVector ? await resolveVector() : undefined;
       const identity = {
         model: sourceName(s.modelSource),
         revision: s.modelSource.source === 'hub' ? s.modelSource.revision : 'builtin',
@@ -175,6 +186,22 @@ export const createExperimentSlice =
         }
         set((s) => ({ uploads: { ...s.uploads, [fileName]: dataset }, uploadErrors: undefined }));
         return [];
+      },
+
+      buildTemplateDataset: (input) => {
+        const outcome = templateDataset(input);
+        const { dataset } = outcome;
+        if (!dataset) {
+          set({
+            templateErrors: {
+              errors: outcome.errors,
+              ...(outcome.problem ? { problem: outcome.problem } : {}),
+            },
+          });
+          return outcome;
+        }
+        set((s) => ({ uploads: { ...s.uploads, [dataset.name]: dataset }, templateErrors: undefined }));
+        return outcome;
       },
 
       reopenExperiment: async () => {
@@ -244,11 +271,24 @@ export const createExperimentSlice =
 
       cancelExperiment: () => controller?.abort(),
 
+      pickSweepRange: (from, to) => {
+        if (get().experimentRunning) return;
+        set((s) => ({
+          experimentSettings: {
+            ...s.experimentSettings,
+            experiment: 'ovector',
+            datasets: DEFAULT_DATASETS.ovector,
+            blocks: from === to ? String(from) : `${from}-${to}`,
+          },
+          experimentParts: [],
+        }));
+      },
+
       openExample: (partIndex, id, step) => {
         const s = get();
         const part = s.experimentParts[partIndex];
         const example = part?.examples.find((e) => e.id === id);
-        if (!part?.outcome || !example) return false;
+        if (!part?.outcome || part.outcome.experiment === 'sweep' || !example) return false;
         const view = exampleView(part.outcome, example, {
           ...(s.experimentVectorId ? { vectorId: s.experimentVectorId } : {}),
           ...(step !== undefined ? { step } : {}),

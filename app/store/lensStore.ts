@@ -8,6 +8,7 @@ import { createExperimentSlice } from './experimentSlice.ts';
 import { createInterventionSlice } from './interventionSlice.ts';
 import { createLinkedModelSlice } from './linkedModelSlice.ts';
 import { createModelSlice } from './modelSlice.ts';
+import { createOverlaySlice } from './overlaySlice.ts';
 import { createPromptSlice } from './promptSlice.ts';
 import { createReproduceSlice } from './reproduceSlice.ts';
 import { createRunSlice } from './runSlice.ts';
@@ -34,6 +35,7 @@ export function createLensStore(deps: StoreDeps) {
     ...createShareSlice(...a),
     ...createExperimentSlice(deps)(...a),
     ...createReproduceSlice(...a),
+    ...createOverlaySlice(deps)(...a),
   }));
 
   let lastAutoReload = Number.NEGATIVE_INFINITY;

@@ -9,6 +9,7 @@ import type { ExperimentSlice } from './experimentSlice.ts';
 import type { InterventionSlice } from './interventionSlice.ts';
 import type { LinkedModelSlice } from './linkedModelSlice.ts';
 import type { ModelSlice } from './modelSlice.ts';
+import type { OverlaySlice } from './overlaySlice.ts';
 import type { PromptSlice } from './promptSlice.ts';
 import type { ReproduceSlice } from './reproduceSlice.ts';
 import type { RunSlice } from './runSlice.ts';
@@ -25,7 +26,8 @@ export type LensState = ModelSlice &
   ViewSlice &
   ShareSlice &
   ExperimentSlice &
-  ReproduceSlice;
+  ReproduceSlice &
+  OverlaySlice;
 
 export type SliceCreator<T> = StateCreator<LensState, [], [], T>;
 

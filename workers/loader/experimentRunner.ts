@@ -16,9 +16,11 @@ import {
   type Progress,
   type RunControl,
   runAblation,
+  runBlockSweep,
   runOvector,
   runStages,
   type StagesExampleResult,
+  type SweepCell,
 } from '../experiments/index.ts';
 
 export interface ExperimentCallbacks {
@@ -48,5 +50,7 @@ export function runExperimentRequest(
       return runOvector(engine, request.set, request.settings, control<OvectorExampleResult>());
     case 'ablate':
       return runAblation(engine, request.set, request.settings, control<AblationExampleResult>());
+    case 'sweep':
+      return runBlockSweep(engine, request.set, request.settings, control<SweepCell>());
   }
 }

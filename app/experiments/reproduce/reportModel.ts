@@ -9,6 +9,7 @@ import type { ReproduceSection } from '../../store/reproduceSlice.ts';
 import { datasetLabel, type ExperimentSettings } from '../experimentSettings.ts';
 import { figure3Spec, figure5Spec, figure7Spec } from '../figures/figureSpecs.ts';
 import type { ChartSpec } from '../figures/lineChartLayout.ts';
+import { outcomeCount } from '../storedRun.ts';
 import { figure3Rows, figure5Rows, figure7Rows, type PaperRow } from './paperValues.ts';
 import type { PaperFigure } from './reproducePlan.ts';
 
@@ -68,7 +69,7 @@ export function buildReport(input: {
           ref: p.ref,
           role: p.role,
           sha256: p.hash ?? '',
-          examples: p.outcome?.examples.length ?? 0,
+          examples: p.outcome ? outcomeCount(p.outcome) : 0,
           skipped: p.outcome?.skipped.length ?? 0,
         })),
         rows,
