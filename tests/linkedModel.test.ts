@@ -1,6 +1,7 @@
 /** A link's model: loaded at once from the cache, otherwise offered and loaded only on the user's word. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLensStore, type LensStore } from '../app/store/lensStore.ts';
+import { toSharedState } from '../app/store/urlSync.ts';
 import { testCheckpoint } from './support/checkpoints.ts';
 import { type InProcessClient, inProcessClient } from './support/inProcessClient.ts';
 
@@ -46,8 +47,11 @@ describe('a link names a Hub model', () => {
     expect(store.getState().modelSource).toEqual({ source: 'builtin' });
     expect(loads(client)).toEqual(['builtin']);
     expect(store.getState().selectedModel).toBe('gpt2-medium');
+    // the link still names the offered model: a reload now offers it again
+    expect(toSharedState(store.getState()).model).toEqual(MEDIUM);
 
     expect(await store.getState().acceptPendingModel()).toBe(true);
+    expect(toSharedState(store.getState()).model).toEqual(MEDIUM);
     expect(store.getState().modelSource).toEqual(MEDIUM);
     expect(store.getState().pendingModel).toBeUndefined();
     expect(loads(client)).toEqual(['builtin', 'openai-community/gpt2-medium']);
@@ -77,5 +81,7 @@ describe('a link names a Hub model', () => {
     await until(() => store.getState().modelStatus === 'ready');
     expect(store.getState().pendingModel).toBeUndefined();
     expect(loads(client)).toEqual(['builtin']);
+    // dismissed: the link is the built-in model's
+    expect(toSharedState(store.getState()).model).toEqual({ source: 'builtin' });
   });
 });

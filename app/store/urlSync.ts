@@ -80,7 +80,9 @@ export function toSharedState(s: LensState): SharedStateV1 {
   const tracked = pinned && argument !== undefined && answer !== undefined ? [argument, answer] : [];
   return {
     v: 1,
-    model: s.modelSource,
+    // a link's model that waits for a click (or is loading) is still the link's model: a reload in
+    // the meantime must offer it again, not fall back to the built-in model shown meanwhile
+    model: s.pendingModel?.source ?? s.loadingSource ?? s.modelSource,
     prompt: s.prompt,
     tracked,
     view: { ...s.view },
@@ -223,6 +225,8 @@ export async function shareUrl(store: LensStore, target: UrlTarget): Promise<str
 /** The fields the link is made of: anything else changing (streamed rows) does not touch the URL. */
 const projected = (s: LensState): unknown[] => [
   s.modelSource,
+  s.pendingModel?.source,
+  s.loadingSource,
   s.prompt,
   s.pins,
   s.tracked,
