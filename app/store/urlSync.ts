@@ -80,9 +80,9 @@ export function toSharedState(s: LensState): SharedStateV1 {
   const tracked = pinned && argument !== undefined && answer !== undefined ? [argument, answer] : [];
   return {
     v: 1,
-    // a link's model that waits for a click (or is loading) is still the link's model: a reload in
-    // the meantime must offer it again, not fall back to the built-in model shown meanwhile
-    model: s.pendingModel?.source ?? s.loadingSource ?? s.modelSource,
+    // a link's model that waits for a click is still the link's model: a reload in the meantime must
+    // offer it again, not fall back to the built-in model shown meanwhile
+    model: s.pendingModel?.source ?? s.modelSource,
     prompt: s.prompt,
     tracked,
     view: { ...s.view },
@@ -226,7 +226,6 @@ export async function shareUrl(store: LensStore, target: UrlTarget): Promise<str
 const projected = (s: LensState): unknown[] => [
   s.modelSource,
   s.pendingModel?.source,
-  s.loadingSource,
   s.prompt,
   s.pins,
   s.tracked,
@@ -253,7 +252,11 @@ export function startUrlSync(store: LensStore, target: UrlTarget, debounceMs = 2
     const b = projected(prev);
     if (a.every((x, i) => x === b[i])) return;
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => void write(), debounceMs);
+    timer = undefined;
+    // a new model (or a link's model on offer) is written at once: a reload right after a load must
+    // find it in the address bar; typing and other edits are debounced
+    if (a[0] !== b[0] || a[1] !== b[1]) void write();
+    else timer = setTimeout(() => void write(), debounceMs);
   });
   void write();
   return () => {
