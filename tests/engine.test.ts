@@ -11,6 +11,7 @@ import {
   expectVectorClose,
   newStats,
 } from './support/compareWithReference.ts';
+import { seededVector } from './support/seededVector.ts';
 
 const ort = ortNode as unknown as OrtRuntime;
 const cpu = { executionProviders: ['cpu'], backend: 'cpu' as const };
@@ -48,16 +49,6 @@ const PROMPTS = [
   [50256, 0, 50000, 12345, 777, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
 ];
 const TRACK = [12873, 3139, 25000, 50256];
-
-function randomVector(d: number, seed: number): Float32Array {
-  const v = new Float32Array(d);
-  let s = seed;
-  for (let i = 0; i < d; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    v[i] = (s / 2147483648 - 0.5) * 4;
-  }
-  return v;
-}
 
 function checkAgainstReference(
   result: LensResult,
@@ -106,14 +97,14 @@ describe.each(VARIANTS)('engine vs float64 reference: $name', ({ name, options }
     ['no intervention', undefined],
     [
       'replace FFN (all positions)',
-      { positions: 'all', ffn: { 1: { mode: 'replace', vector: randomVector(d, 1) } } },
+      { positions: 'all', ffn: { 1: { mode: 'replace', vector: seededVector(d, 1) } } },
     ],
     [
       'add scaled vector to FFN and attention (all positions)',
       {
         positions: 'all',
-        ffn: { 0: { mode: 'add', vector: randomVector(d, 2), scale: 2.5 } },
-        attn: { 1: { mode: 'add', vector: randomVector(d, 3) } },
+        ffn: { 0: { mode: 'add', vector: seededVector(d, 2), scale: 2.5 } },
+        attn: { 1: { mode: 'add', vector: seededVector(d, 3) } },
       },
     ],
     [
@@ -124,7 +115,7 @@ describe.each(VARIANTS)('engine vs float64 reference: $name', ({ name, options }
       'replace at the last position only',
       {
         positions: 'last',
-        ffn: { 0: { mode: 'replace', vector: randomVector(d, 4) } },
+        ffn: { 0: { mode: 'replace', vector: seededVector(d, 4) } },
         attn: { 1: { mode: 'zero' } },
       },
     ],
@@ -322,7 +313,7 @@ describe('engine extras', () => {
   it('reuseTrunk re-decodes a cached forward pass with new tracked tokens, exactly as a fresh run', async () => {
     const iv: InterventionSpec = {
       positions: 'all',
-      ffn: { 1: { mode: 'replace', vector: randomVector(32, 9) } },
+      ffn: { 1: { mode: 'replace', vector: seededVector(32, 9) } },
     };
     const fresh = await engine.run({ prompts: [[7, 8, 9]], track: [5], intervention: iv });
     const reused = await engine.run({ prompts: [[7, 8, 9]], track: [5], intervention: iv, reuseTrunk: true });
@@ -333,7 +324,7 @@ describe('engine extras', () => {
     // a different vector must not hit the cache
     const other: InterventionSpec = {
       positions: 'all',
-      ffn: { 1: { mode: 'replace', vector: randomVector(32, 10) } },
+      ffn: { 1: { mode: 'replace', vector: seededVector(32, 10) } },
     };
     const changed = await engine.run({
       prompts: [[7, 8, 9]],
@@ -364,7 +355,7 @@ describe('engine extras', () => {
   });
 
   it('decodes a vector on its own through ln_f and the unembedding', async () => {
-    const vector = randomVector(32, 5);
+    const vector = seededVector(32, 5);
     const [decoded] = await engine.decodeVectors([vector], 5);
     const ref = checkpoint.reference.decode(Float64Array.from(vector));
     const stats = newStats();

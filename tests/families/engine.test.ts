@@ -13,6 +13,7 @@ import {
   expectVectorClose,
   newStats,
 } from '../support/compareWithReference.ts';
+import { seededVector } from '../support/seededVector.ts';
 import { familyCases, inVocab } from './familyCases.ts';
 import type { FamilyReference } from './reference/decoder.ts';
 
@@ -25,16 +26,6 @@ const PROMPTS = [
   [50256, 0, 50000, 12345, 777, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
 ];
 const TRACK = [12873, 3139, 25000, 50256];
-
-function vector(d: number, seed: number): Float32Array {
-  const v = new Float32Array(d);
-  let s = seed;
-  for (let i = 0; i < d; i++) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    v[i] = (s / 2147483648 - 0.5) * 4;
-  }
-  return v;
-}
 
 function check(
   result: LensResult,
@@ -94,15 +85,15 @@ describe.each(familyCases())('$name', (family) => {
     ['no intervention, every position', undefined, 'all'],
     [
       'replace FFN 1 at every position',
-      { positions: 'all', ffn: { 1: { mode: 'replace', vector: vector(d, 1) } } },
+      { positions: 'all', ffn: { 1: { mode: 'replace', vector: seededVector(d, 1) } } },
       'last',
     ],
     [
       'add x 2.5 to FFN 0, add to attention 1, every position',
       {
         positions: 'all',
-        ffn: { 0: { mode: 'add', vector: vector(d, 2), scale: 2.5 } },
-        attn: { 1: { mode: 'add', vector: vector(d, 3) } },
+        ffn: { 0: { mode: 'add', vector: seededVector(d, 2), scale: 2.5 } },
+        attn: { 1: { mode: 'add', vector: seededVector(d, 3) } },
       },
       'last',
     ],
@@ -115,7 +106,7 @@ describe.each(familyCases())('$name', (family) => {
       'replace FFN 0 and zero attention 1 at the last position only',
       {
         positions: 'last',
-        ffn: { 0: { mode: 'replace', vector: vector(d, 4) } },
+        ffn: { 0: { mode: 'replace', vector: seededVector(d, 4) } },
         attn: { 1: { mode: 'zero' } },
       },
       'all',
